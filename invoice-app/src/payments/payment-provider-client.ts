@@ -1,0 +1,59 @@
+import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
+import { currentRequestId, REQUEST_ID_HEADER } from "@invoicing/shared/platform";
+import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
+import type { PaymentProviderRouter } from "payment-provider/trpc";
+
+export type PaymentCallResult =
+  | { kind: "payment"; payment: Payment }
+  /** The provider refused the request itself (4xx): retrying the same request cannot succeed. */
+  | { kind: "rejected"; reason: string }
+  /** No answer, a timeout or a 5xx: the outcome is unknown and the same request may be retried. */
+  | { kind: "unavailable"; reason: string };
+
+export interface PaymentProviderClient {
+  createPayment(input: CreatePaymentInput): Promise<PaymentCallResult>;
+}
+
+export interface PaymentProviderClientOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/** The typed tRPC client invoice-app uses in production; contract tests run this same module. */
+export function createPaymentProviderClient(options: PaymentProviderClientOptions): PaymentProviderClient {
+  const baseFetch = options.fetch ?? fetch;
+  const client = createTRPCClient<PaymentProviderRouter>({
+    links: [
+      httpLink({
+        url: `${options.baseUrl}/trpc`,
+        headers: () => {
+          const requestId = currentRequestId();
+          return requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId };
+        },
+        fetch: (url, init) => baseFetch(url, { ...init, signal: AbortSignal.timeout(options.timeoutMs) }),
+      }),
+    ],
+  });
+
+  return {
+    async createPayment(input) {
+      try {
+        return { kind: "payment", payment: await client.payments.create.mutate(input) };
+      } catch (error) {
+        return classify(error);
+      }
+    },
+  };
+}
+
+function classify(error: unknown): PaymentCallResult {
+  if (error instanceof TRPCClientError) {
+    const status = (error.data as { httpStatus?: unknown } | undefined)?.httpStatus;
+    if (typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+      return { kind: "rejected", reason: `payment-provider answered ${status}: ${error.message}` };
+    }
+    return { kind: "unavailable", reason: `payment-provider unavailable: ${error.message}` };
+  }
+  return { kind: "unavailable", reason: `payment-provider call failed: ${(error as Error).message}` };
+}

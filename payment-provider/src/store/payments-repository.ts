@@ -1,0 +1,78 @@
+import type { CreatePaymentInput, Payment, PaymentStatus } from "@invoicing/shared/contract";
+import type { Queryable } from "@invoicing/shared/platform";
+import { z } from "zod";
+
+const PaymentRow = z.object({
+  id: z.string(),
+  idempotency_key: z.string(),
+  invoice_id: z.string(),
+  amount_minor: z.coerce.number().int(),
+  currency: z.string(),
+  status: z.enum(["processing", "succeeded", "declined"]),
+  decline_reason: z.string().nullable(),
+  created_at: z.coerce.date(),
+});
+type PaymentRow = z.infer<typeof PaymentRow>;
+
+const COLUMNS = "id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, created_at";
+
+function toPayment(row: PaymentRow): Payment {
+  return {
+    id: row.id,
+    invoiceId: row.invoice_id,
+    amountMinor: row.amount_minor,
+    currency: row.currency,
+    status: row.status,
+    declineReason: row.decline_reason,
+    idempotencyKey: row.idempotency_key,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+const parseRows = (rows: unknown[]) => rows.map((row) => toPayment(PaymentRow.parse(row)));
+
+export interface NewPayment extends CreatePaymentInput {
+  id: string;
+  status: PaymentStatus;
+  declineReason: string | null;
+}
+
+export class PaymentsRepository {
+  constructor(private readonly db: Queryable) {}
+
+  /** Inserts unless the idempotency key exists; returns the stored payment and whether this call created it. */
+  async insertOnce(payment: NewPayment): Promise<{ payment: Payment; created: boolean }> {
+    const inserted = await this.db.query(
+      `INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'processing' THEN NULL ELSE now() END)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [
+        payment.id,
+        payment.idempotencyKey,
+        payment.invoiceId,
+        payment.amountMinor,
+        payment.currency,
+        payment.status,
+        payment.declineReason,
+      ],
+    );
+    const [created] = parseRows(inserted);
+    if (created !== undefined) return { payment: created, created: true };
+    const existing = await this.findByIdempotencyKey(payment.idempotencyKey);
+    if (existing === undefined) throw new Error(`payment with key ${payment.idempotencyKey} vanished after a conflict`);
+    return { payment: existing, created: false };
+  }
+
+  async findById(id: string): Promise<Payment | undefined> {
+    return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments WHERE id = $1`, [id]))[0];
+  }
+
+  async findByIdempotencyKey(key: string): Promise<Payment | undefined> {
+    return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments WHERE idempotency_key = $1`, [key]))[0];
+  }
+
+  async list(): Promise<Payment[]> {
+    return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments ORDER BY created_at, id`));
+  }
+}

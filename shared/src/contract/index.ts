@@ -1,0 +1,3 @@
+export * from "./invoices.js";
+export * from "./money.js";
+export * from "./payments.js";

@@ -1,0 +1,24 @@
+import type { Database } from "./database.js";
+import { openPglite } from "./pglite.js";
+import { openPostgres } from "./postgres.js";
+
+export type { Database, Queryable, SqlParam } from "./database.js";
+export { type Migration, migrate } from "./migrate.js";
+
+export interface DatabaseConfig {
+  DATABASE_URL?: string | undefined;
+  DATABASE_POOL_SIZE: number;
+  DATA_DIR?: string | undefined;
+  REQUEST_TIMEOUT_MS: number;
+}
+
+/** PostgreSQL through a pool when DATABASE_URL is set, embedded PGlite otherwise. */
+export function openDatabase(config: DatabaseConfig, applicationName: string): Promise<Database> | Database {
+  if (config.DATABASE_URL === undefined) return openPglite(config.DATA_DIR);
+  return openPostgres({
+    url: config.DATABASE_URL,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName,
+    statementTimeoutMs: config.REQUEST_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,16 @@
+import { initTRPC } from "@trpc/server";
+import { z } from "zod";
+import { describeIssues } from "./validation.js";
+
+/** One tRPC instance shape for every service: input errors carry a readable message that names the fields. */
+export function createTrpc() {
+  return initTRPC.create({
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      if (error.code === "BAD_REQUEST" && cause instanceof z.ZodError) {
+        return { ...shape, message: describeIssues(cause.issues, "input"), data: { ...shape.data, stack: undefined } };
+      }
+      return { ...shape, data: { ...shape.data, stack: undefined } };
+    },
+  });
+}
