@@ -1,4 +1,4 @@
-import { commonEnv, httpUrl, parseEnv, port, positiveMs } from "@invoicing/shared/platform";
+import { commonEnv, httpUrl, parseServiceEnv, port, positiveMs } from "@invoicing/shared/platform";
 import { z } from "zod";
 
 const InvoiceAppEnv = z.object({
@@ -24,5 +24,5 @@ const InvoiceAppEnv = z.object({
 export type InvoiceAppConfig = z.infer<typeof InvoiceAppEnv>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): InvoiceAppConfig {
-  return parseEnv(InvoiceAppEnv, env);
+  return parseServiceEnv(InvoiceAppEnv, env);
 }

@@ -1,4 +1,4 @@
-import { commonEnv, parseEnv, port } from "@invoicing/shared/platform";
+import { commonEnv, parseServiceEnv, port } from "@invoicing/shared/platform";
 import { z } from "zod";
 
 const PaymentProviderEnv = z.object({
@@ -17,5 +17,5 @@ const PaymentProviderEnv = z.object({
 export type PaymentProviderConfig = z.infer<typeof PaymentProviderEnv>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaymentProviderConfig {
-  return parseEnv(PaymentProviderEnv, env);
+  return parseServiceEnv(PaymentProviderEnv, env);
 }

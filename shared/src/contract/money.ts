@@ -48,15 +48,20 @@ export function majorToMinor(value: number, currency: string): MajorToMinorResul
   if (!Number.isFinite(value)) return { ok: false, reason: "must be a finite number" };
   if (value <= 0) return { ok: false, reason: "must be greater than zero" };
   const digits = minorUnitDigits(currency);
-  const scaled = value * 10 ** digits;
-  const amountMinor = Math.round(scaled);
-  // A value written with at most `digits` decimals lands within float noise of an integer once scaled.
-  if (Math.abs(scaled - amountMinor) > 1e-6 * Math.max(1, Math.abs(scaled))) {
+  if (decimalPlaces(value) > digits) {
     return { ok: false, reason: `has more than ${digits} decimal places for ${currency}` };
   }
+  const amountMinor = Math.round(value * 10 ** digits);
   if (amountMinor <= 0) return { ok: false, reason: "must be greater than zero" };
   if (amountMinor > MAX_AMOUNT_MINOR) return { ok: false, reason: "is too large" };
   return { ok: true, amountMinor };
+}
+
+/** Decimal places in the shortest text that round-trips the number (what the client wrote: 12.15 -> 2). */
+function decimalPlaces(value: number): number {
+  const [mantissa = "", exponent = "0"] = value.toString().toLowerCase().split("e");
+  const fraction = mantissa.split(".")[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
 }
 
 /** Renders minor units as the major-unit number legacy clients read (1215 EUR -> 12.15). */

@@ -5,6 +5,23 @@ export class ConfigError extends Error {
 }
 
 /**
+ * The embedded store lives inside one process: replicas would each hold their own data. Production must
+ * name a shared PostgreSQL server.
+ */
+export function parseServiceEnv<S extends z.ZodObject<typeof commonEnv>>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): z.infer<S> {
+  const config = parseEnv(schema, env);
+  if (config.NODE_ENV === "production" && config.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      "DATABASE_URL: is required when NODE_ENV=production (the embedded store is per-process and would split data between replicas) (unset)",
+    );
+  }
+  return config;
+}
+
+/**
  * Parses process environment with a zod object schema. The first invalid variable becomes one ConfigError line
  * that names it, e.g. `PORT: must be an integer between 1 and 65535 (got "abc")`.
  */
@@ -45,10 +62,13 @@ export const postgresUrl = z
   .url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// or postgresql:// URL" })
   .optional();
 
+export const nodeEnv = z.enum(["production", "development", "test"]).default("development");
+
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 
 /** Variables every service reads. */
 export const commonEnv = {
+  NODE_ENV: nodeEnv,
   HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: logLevel,
   DATABASE_URL: postgresUrl,

@@ -88,8 +88,10 @@ export async function startServiceApp(options: ServiceAppOptions): Promise<Servi
         logger.info({ drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS }, "draining");
         if (config.SHUTDOWN_DRAIN_DELAY_MS > 0) await delay(config.SHUTDOWN_DRAIN_DELAY_MS);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive connections become idle only when their in-flight request ends; close each as soon as it does.
+        const reaper = setInterval(() => server.closeIdleConnections(), 50);
         server.closeIdleConnections();
-        await closed;
+        await closed.finally(() => clearInterval(reaper));
         await parts.stop?.();
         if (ownsDb) await db.close();
         logger.info("stopped");

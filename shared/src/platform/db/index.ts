@@ -1,5 +1,4 @@
 import type { Database } from "./database.js";
-import { openPglite } from "./pglite.js";
 import { openPostgres } from "./postgres.js";
 
 export type { Database, Queryable, SqlParam } from "./database.js";
@@ -14,7 +13,10 @@ export interface DatabaseConfig {
 
 /** PostgreSQL through a pool when DATABASE_URL is set, embedded PGlite otherwise. */
 export function openDatabase(config: DatabaseConfig, applicationName: string): Promise<Database> | Database {
-  if (config.DATABASE_URL === undefined) return openPglite(config.DATA_DIR);
+  if (config.DATABASE_URL === undefined) {
+    // Loaded on demand: services on PostgreSQL never pay PGlite's start-up cost.
+    return import("./pglite.js").then(({ openPglite }) => openPglite(config.DATA_DIR));
+  }
   return openPostgres({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createPgliteTemplate, openPglite } from "../src/platform/db/pglite.js";
+import { type Database, openDatabase } from "../src/platform/index.js";
+
+export interface TestDatabase {
+  /** DATABASE_URL for a service process; undefined means embedded PGlite. */
+  readonly url: string | undefined;
+  /** Opens this database in the test process (PGlite starts from a cached template: no initdb per test). */
+  open(): Promise<Database>;
+  drop(): Promise<void>;
+}
+
+export interface TestStore {
+  readonly name: "pglite" | "postgres";
+  /** Creates an empty database. */
+  create(): Promise<TestDatabase>;
+}
+
+// initdb inside WASM costs seconds; every test database starts from one dumped cluster instead.
+const templatePath = path.join(tmpdir(), "invoicing-platform-tests", "pglite-template.tar");
+let template: Promise<Blob> | undefined;
+
+function pgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    try {
+      return new Blob([await readFile(templatePath)]);
+    } catch {
+      const blob = await createPgliteTemplate();
+      await mkdir(path.dirname(templatePath), { recursive: true });
+      const partial = `${templatePath}.${process.pid}.tmp`;
+      await writeFile(partial, Buffer.from(await blob.arrayBuffer()));
+      await rename(partial, templatePath);
+      return blob;
+    }
+  })();
+  return template;
+}
+
+const pglite: TestStore = {
+  name: "pglite",
+  create: async () => ({
+    url: undefined,
+    open: async () => openPglite(undefined, await pgliteTemplate()),
+    drop: async () => {},
+  }),
+};
+
+function postgres(adminUrl: string): TestStore {
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    name: "postgres",
+    async create() {
+      const name = `test_${randomBytes(6).toString("hex")}`;
+      await admin(`CREATE DATABASE ${name}`);
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      return {
+        url: url.toString(),
+        open: async () =>
+          openDatabase({ DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: 10, REQUEST_TIMEOUT_MS: 10_000 }, "test"),
+        drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      };
+    },
+  };
+}
+
+const testDatabaseUrl = process.env.TEST_DATABASE_URL;
+let announced = false;
+
+/**
+ * The stores every repository and integration suite runs against: embedded PGlite always, and a real
+ * PostgreSQL server when TEST_DATABASE_URL names one (CI sets it).
+ */
+export function testStores(): TestStore[] {
+  if (testDatabaseUrl === undefined || testDatabaseUrl === "") {
+    if (!announced) {
+      console.warn("TEST_DATABASE_URL is unset: suites run on embedded PGlite only, not on a PostgreSQL server");
+      announced = true;
+    }
+    return [pglite];
+  }
+  return [pglite, postgres(testDatabaseUrl)];
+}
+
+/** The PostgreSQL server store alone, for tests that need several processes on one database. */
+export function serverStore(): TestStore | undefined {
+  return testDatabaseUrl ? postgres(testDatabaseUrl) : undefined;
+}
