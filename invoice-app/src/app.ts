@@ -1,10 +1,11 @@
 import type { Database, Logger, ServiceApp } from "@invoicing/shared/platform";
-import { startServiceApp } from "@invoicing/shared/platform";
+import { startServiceApp, startWorker, WebhookSigner } from "@invoicing/shared/platform";
 import type { InvoiceAppConfig } from "./config.js";
+import { paymentEventRoutes } from "./http/payment-events.js";
 import { createRoutes } from "./http/routes.js";
 import { InvoicesService } from "./invoices-service.js";
 import { createPaymentProviderClient, type PaymentProviderClient } from "./payments/payment-provider-client.js";
-import { InvoicesRepository } from "./store/invoices-repository.js";
+import { paymentRequestHandler } from "./payments/payment-requests.js";
 import { migrations } from "./store/migrations.js";
 import { createInvoiceAppRouter } from "./trpc/router.js";
 
@@ -31,14 +32,32 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
           baseUrl: config.PAYMENT_PROVIDER_URL,
           timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
         });
-      const invoices = new InvoicesService(
-        new InvoicesRepository(db),
-        provider,
+      const worker = startWorker(
+        db,
+        [paymentRequestHandler(db, provider, deps.logger)],
+        {
+          concurrency: config.WORKER_CONCURRENCY,
+          leaseMs: Math.max(30_000, config.PAYMENT_PROVIDER_TIMEOUT_MS * 3),
+          idlePollMs: 100,
+          retryBaseMs: config.PAYMENT_RETRY_BASE_MS,
+          retryMaxMs: config.PAYMENT_RETRY_MAX_MS,
+        },
         deps.logger,
-        config.PAYMENT_CONCURRENCY,
       );
+      const invoices = new InvoicesService(db, {
+        maxPaymentAttempts: config.PAYMENT_MAX_ATTEMPTS,
+        maxWaitMs: config.PAY_WAIT_MAX_MS,
+        afterPaymentsStarted: () => worker.wake(),
+      });
       if (config.SEED_INVOICES) await invoices.seed();
-      return { routes: createRoutes(invoices), router: createInvoiceAppRouter(invoices) };
+      return {
+        routes: {
+          ...createRoutes(invoices),
+          ...paymentEventRoutes(invoices, new WebhookSigner(config.WEBHOOK_SECRET)),
+        },
+        router: createInvoiceAppRouter(invoices),
+        stop: () => worker.stop(),
+      };
     },
   });
 }

@@ -1,4 +1,4 @@
-import { commonEnv, httpUrl, parseServiceEnv, port, positiveMs } from "@invoicing/shared/platform";
+import { boundedInt, commonEnv, httpUrl, parseServiceEnv, port, positiveMs } from "@invoicing/shared/platform";
 import { z } from "zod";
 
 const InvoiceAppEnv = z.object({
@@ -7,13 +7,14 @@ const InvoiceAppEnv = z.object({
   /** payment-provider's Service in its own team namespace. */
   PAYMENT_PROVIDER_URL: httpUrl("http://payment-provider.payments.svc.cluster.local:8082"),
   PAYMENT_PROVIDER_TIMEOUT_MS: positiveMs(5_000),
-  /** Payments in flight at once while paying a batch. */
-  PAYMENT_CONCURRENCY: z.coerce
-    .number({ message: "must be an integer between 1 and 256" })
-    .int("must be an integer between 1 and 256")
-    .min(1, "must be an integer between 1 and 256")
-    .max(256, "must be an integer between 1 and 256")
-    .default(16),
+  /** Calls per payment before its outcome is recorded as unknown (the invoice turns failed; pay resends it). */
+  PAYMENT_MAX_ATTEMPTS: boundedInt(1, 100, 10),
+  PAYMENT_RETRY_BASE_MS: positiveMs(200),
+  PAYMENT_RETRY_MAX_MS: positiveMs(30_000),
+  /** Payment requests in flight at once per process. */
+  WORKER_CONCURRENCY: boundedInt(1, 512, 32),
+  /** Longest a caller may block on `POST /invoices/pay?wait=...`. */
+  PAY_WAIT_MAX_MS: positiveMs(120_000),
   /** Inserts the three demo invoices the original service started with (I1, I2, I3) when they are missing. */
   SEED_INVOICES: z
     .enum(["true", "false"], { message: 'must be "true" or "false"' })
@@ -21,8 +22,8 @@ const InvoiceAppEnv = z.object({
     .transform((value) => value === "true"),
 });
 
-export type InvoiceAppConfig = z.infer<typeof InvoiceAppEnv>;
+export type InvoiceAppConfig = ReturnType<typeof loadConfig>;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): InvoiceAppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   return parseServiceEnv(InvoiceAppEnv, env);
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { CreateInvoiceInput, Invoice, PayResult } from "@invoicing/shared/contract";
-import type { Logger } from "@invoicing/shared/platform";
-import { paymentIdempotencyKey, SEED_INVOICES } from "./domain/invoice.js";
-import type { PaymentProviderClient } from "./payments/payment-provider-client.js";
-import type { InvoicesRepository, PaymentClaim } from "./store/invoices-repository.js";
+import type { CreateInvoiceInput, Invoice, PaymentSettled, PayResult } from "@invoicing/shared/contract";
+import type { Database } from "@invoicing/shared/platform";
+import { SEED_INVOICES } from "./domain/invoice.js";
+import { InvoicesRepository } from "./store/invoices-repository.js";
 
 export class InvoiceNotFoundError extends Error {
   constructor(id: string) {
@@ -11,16 +10,25 @@ export class InvoiceNotFoundError extends Error {
   }
 }
 
-type ClaimOutcome = "paid" | "failed" | "pending";
+export interface InvoicesServiceOptions {
+  maxPaymentAttempts: number;
+  maxWaitMs: number;
+  /** Called after payments were queued (wakes the payment worker). */
+  afterPaymentsStarted?(): void;
+}
+
+const WAIT_POLL_MS = 50;
 
 /** The one implementation behind both the tRPC procedures and the legacy REST routes. */
 export class InvoicesService {
+  private readonly repository: InvoicesRepository;
+
   constructor(
-    private readonly repository: InvoicesRepository,
-    private readonly provider: PaymentProviderClient,
-    private readonly logger: Logger,
-    private readonly concurrency: number,
-  ) {}
+    private readonly db: Database,
+    private readonly options: InvoicesServiceOptions,
+  ) {
+    this.repository = new InvoicesRepository(db);
+  }
 
   list(): Promise<Invoice[]> {
     return this.repository.list();
@@ -40,66 +48,56 @@ export class InvoicesService {
     return this.repository.insertMissing(SEED_INVOICES);
   }
 
-  /** Pays every unpaid (or failed, or still pending) invoice. */
-  async payAll(): Promise<PayResult> {
-    return this.payClaims(await this.repository.claimForPayment());
+  changedSince(since: Date, limit: number): Promise<Invoice[]> {
+    return this.repository.changedSince(since, limit);
   }
 
-  async pay(id: string): Promise<Invoice> {
-    const invoice = await this.get(id);
-    if (invoice.status !== "paid") await this.payClaims(await this.repository.claimForPayment(id));
+  /**
+   * Queues a payment for every unpaid or failed invoice and returns at once, or, with waitMs, once the batch has
+   * settled or the wait ran out. Invoices already pending are in flight and are not queued twice.
+   */
+  async payAll(waitMs = 0): Promise<PayResult> {
+    const started = await this.repository.startPayments(this.options.maxPaymentAttempts);
+    if (started.length > 0) this.options.afterPaymentsStarted?.();
+    return this.summarize(started, waitMs);
+  }
+
+  async pay(id: string, waitMs = 0): Promise<Invoice> {
+    await this.get(id);
+    const started = await this.repository.startPayments(this.options.maxPaymentAttempts, id);
+    if (started.length > 0) this.options.afterPaymentsStarted?.();
+    if (started.length > 0) await this.summarize(started, waitMs);
     return this.get(id);
   }
 
-  private async payClaims(claims: PaymentClaim[]): Promise<PayResult> {
-    const outcomes = await mapWithConcurrency(claims, this.concurrency, (claim) => this.payOne(claim));
-    const count = (outcome: ClaimOutcome) => outcomes.filter((o) => o === outcome).length;
-    return { started: claims.length, paid: count("paid"), failed: count("failed"), pending: count("pending") };
-  }
-
-  private async payOne(claim: PaymentClaim): Promise<ClaimOutcome> {
-    const result = await this.provider.createPayment({
-      idempotencyKey: paymentIdempotencyKey(claim.invoiceId, claim.attempt),
-      invoiceId: claim.invoiceId,
-      amountMinor: claim.amountMinor,
-      currency: claim.currency,
+  /**
+   * Applies a PaymentSettled event exactly once: the inbox row and the invoice change commit together, so a
+   * duplicate delivery finds the event already seen and a stale or out-of-order one matches no invoice state.
+   */
+  async applySettlement(event: PaymentSettled): Promise<"applied" | "duplicate" | "ignored"> {
+    return this.db.transaction(async (tx) => {
+      const repository = new InvoicesRepository(tx);
+      if (!(await repository.markEventSeen(event.eventId))) return "duplicate";
+      const { payment } = event;
+      const changed = await repository.recordOutcome(
+        payment.invoiceId,
+        payment.idempotencyKey,
+        payment.status === "succeeded"
+          ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
+          : { kind: "declined", reason: payment.declineReason ?? "declined" },
+      );
+      return changed ? "applied" : "ignored";
     });
-    switch (result.kind) {
-      case "payment": {
-        const { payment } = result;
-        if (payment.status === "succeeded") {
-          await this.repository.settle(claim, { status: "paid", paymentId: payment.id });
-          return "paid";
-        }
-        if (payment.status === "declined") {
-          await this.repository.settle(claim, { status: "failed", reason: payment.declineReason ?? "declined" });
-          return "failed";
-        }
-        return "pending";
+  }
+
+  private async summarize(ids: readonly string[], waitMs: number): Promise<PayResult> {
+    const deadline = Date.now() + Math.min(waitMs, this.options.maxWaitMs);
+    for (;;) {
+      const counts = ids.length === 0 ? { pending: 0, paid: 0, failed: 0 } : await this.repository.countByStatus(ids);
+      if (counts.pending === 0 || Date.now() >= deadline) {
+        return { started: ids.length, paid: counts.paid, failed: counts.failed, pending: counts.pending };
       }
-      case "rejected":
-        this.logger.warn({ invoiceId: claim.invoiceId, reason: result.reason }, "payment rejected");
-        await this.repository.settle(claim, { status: "failed", reason: result.reason });
-        return "failed";
-      case "unavailable":
-        this.logger.warn(
-          { invoiceId: claim.invoiceId, reason: result.reason },
-          "payment outcome unknown, left pending",
-        );
-        return "pending";
+      await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
     }
   }
-}
-
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -44,33 +44,91 @@ describe.each(testStores())("invoices repository on $name", (store) => {
     expect((await repository.list()).filter((i) => i.id === "S1")).toHaveLength(1);
   });
 
-  it("claims an invoice for payment once per attempt and keeps the attempt while pending", async () => {
+  const jobsFor = async (invoiceId: string) =>
+    (await db.query("SELECT dedupe_key, status FROM jobs WHERE payload->>'invoiceId' = $1 ORDER BY id", [
+      invoiceId,
+    ])) as {
+      dedupe_key: string;
+      status: string;
+    }[];
+
+  it("moves an invoice to pending and queues its payment request in the same statement", async () => {
     await repository.create({ id: "C1", amountMinor: 500, currency: "EUR" });
-    const [first] = await repository.claimForPayment("C1");
-    expect(first).toEqual({ invoiceId: "C1", amountMinor: 500, currency: "EUR", attempt: 1 });
-    // still pending (outcome unknown): a retry reuses the attempt, hence the idempotency key
-    const [again] = await repository.claimForPayment("C1");
-    expect(again?.attempt).toBe(1);
-    expect(await repository.settle(first as NonNullable<typeof first>, { status: "failed", reason: "declined" })).toBe(
-      true,
-    );
-    expect((await repository.get("C1"))?.status).toBe("failed");
-    // a failed invoice gets a fresh attempt
-    const [retry] = await repository.claimForPayment("C1");
-    expect(retry?.attempt).toBe(2);
+    expect(await repository.startPayments(5, "C1")).toEqual(["C1"]);
+    expect((await repository.get("C1"))?.status).toBe("pending");
+    expect(await jobsFor("C1")).toEqual([{ dedupe_key: "invoice:C1:attempt:1", status: "ready" }]);
+    const [job] = (await db.query("SELECT payload, max_attempts FROM jobs WHERE dedupe_key = $1", [
+      "invoice:C1:attempt:1",
+    ])) as { payload: unknown; max_attempts: number }[];
+    expect(job).toEqual({
+      payload: { invoiceId: "C1", amountMinor: 500, currency: "EUR", idempotencyKey: "invoice:C1:attempt:1" },
+      max_attempts: 5,
+    });
+    // pending: already in flight, nothing new is queued
+    expect(await repository.startPayments(5, "C1")).toEqual([]);
   });
 
-  it("ignores a late answer for an older attempt and never un-pays", async () => {
+  it("takes a new attempt after a definite failure and keeps the key after an unknown outcome", async () => {
     await repository.create({ id: "C2", amountMinor: 700, currency: "GBP" });
-    const [attempt1] = await repository.claimForPayment("C2");
-    if (attempt1 === undefined) throw new Error("no claim");
-    await repository.settle(attempt1, { status: "failed", reason: "x" });
-    const [attempt2] = await repository.claimForPayment("C2");
-    if (attempt2 === undefined) throw new Error("no claim");
-    expect(await repository.settle(attempt1, { status: "paid", paymentId: "late" })).toBe(false);
-    expect(await repository.settle(attempt2, { status: "paid", paymentId: "p2" })).toBe(true);
-    expect(await repository.settle(attempt2, { status: "failed", reason: "late failure" })).toBe(false);
-    expect((await repository.get("C2"))?.status).toBe("paid");
-    expect(await repository.claimForPayment("C2")).toEqual([]);
+    await repository.startPayments(5, "C2");
+    expect(await repository.recordOutcome("C2", "invoice:C2:attempt:1", { kind: "declined", reason: "no" })).toBe(true);
+    expect(await repository.get("C2")).toMatchObject({ status: "failed", failureReason: "no" });
+    await repository.startPayments(5, "C2");
+    await db.query("UPDATE jobs SET status = 'failed' WHERE dedupe_key = 'invoice:C2:attempt:2'");
+    expect(await repository.recordOutcome("C2", "invoice:C2:attempt:2", { kind: "unknown", reason: "timeout" })).toBe(
+      true,
+    );
+    // unknown outcome: paying again resends attempt 2 (its parked job is revived), never a new key
+    expect(await repository.startPayments(5, "C2")).toEqual(["C2"]);
+    expect(await jobsFor("C2")).toEqual([
+      { dedupe_key: "invoice:C2:attempt:1", status: "ready" },
+      { dedupe_key: "invoice:C2:attempt:2", status: "ready" },
+    ]);
+  });
+
+  it("lets a late success land on an invoice given up as unknown, but not on a definite failure", async () => {
+    await repository.create({ id: "C3", amountMinor: 900, currency: "DKK" });
+    await repository.startPayments(5, "C3");
+    await repository.recordOutcome("C3", "invoice:C3:attempt:1", { kind: "unknown", reason: "timeout" });
+    const success = { kind: "succeeded", paymentId: "p1", amountMinor: 900, currency: "DKK" } as const;
+    expect(await repository.recordOutcome("C3", "invoice:C3:attempt:1", success)).toBe(true);
+    expect((await repository.get("C3"))?.status).toBe("paid");
+
+    await repository.create({ id: "C4", amountMinor: 900, currency: "DKK" });
+    await repository.startPayments(5, "C4");
+    await repository.recordOutcome("C4", "invoice:C4:attempt:1", { kind: "refused", reason: "400" });
+    expect(await repository.recordOutcome("C4", "invoice:C4:attempt:1", { ...success, paymentId: "p2" })).toBe(false);
+    expect((await repository.get("C4"))?.status).toBe("failed");
+  });
+
+  it("ignores stale attempts, wrong amounts and anything after paid", async () => {
+    await repository.create({ id: "C5", amountMinor: 100, currency: "EUR" });
+    await repository.startPayments(5, "C5");
+    await repository.recordOutcome("C5", "invoice:C5:attempt:1", { kind: "declined", reason: "x" });
+    await repository.startPayments(5, "C5");
+    const success = { kind: "succeeded", paymentId: "p", amountMinor: 100, currency: "EUR" } as const;
+    expect(await repository.recordOutcome("C5", "invoice:C5:attempt:1", success)).toBe(false);
+    expect(await repository.recordOutcome("C5", "invoice:C5:attempt:2", { ...success, amountMinor: 99 })).toBe(false);
+    expect(await repository.recordOutcome("C5", "invoice:C5:attempt:2", { ...success, currency: "GBP" })).toBe(false);
+    expect(await repository.recordOutcome("C5", "invoice:C5:attempt:2", success)).toBe(true);
+    expect(await repository.recordOutcome("C5", "invoice:C5:attempt:2", { kind: "declined", reason: "late" })).toBe(
+      false,
+    );
+    expect((await repository.get("C5"))?.status).toBe("paid");
+    expect(await repository.startPayments(5, "C5")).toEqual([]);
+  });
+
+  it("records each event id once", async () => {
+    expect(await repository.markEventSeen("evt-1")).toBe(true);
+    expect(await repository.markEventSeen("evt-1")).toBe(false);
+  });
+
+  it("counts a batch by status", async () => {
+    expect(await repository.countByStatus(["C3", "C4", "C5", "nope"])).toEqual({
+      unpaid: 0,
+      pending: 0,
+      paid: 2,
+      failed: 1,
+    });
   });
 });

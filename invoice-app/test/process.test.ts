@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { request, waitFor } from "@invoicing/shared/testing";
+import { freePort, request, waitFor } from "@invoicing/shared/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
@@ -21,14 +21,6 @@ function startMain(env: Record<string, string>) {
     child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
   );
   return { child, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 afterEach(() => {
@@ -52,13 +44,24 @@ describe("invoice-app process", () => {
         body += chunk.toString();
       });
       req.on("end", () => {
-        const input = JSON.parse(body) as { idempotencyKey: string; invoiceId: string; amountMinor: number; currency: string };
+        const input = JSON.parse(body) as {
+          idempotencyKey: string;
+          invoiceId: string;
+          amountMinor: number;
+          currency: string;
+        };
         setTimeout(() => {
           res.writeHead(200, { "content-type": "application/json" });
           res.end(
             JSON.stringify({
               result: {
-                data: { ...input, id: `pay_${input.invoiceId}`, status: "succeeded", declineReason: null, createdAt: new Date().toISOString() },
+                data: {
+                  ...input,
+                  id: `pay_${input.invoiceId}`,
+                  status: "succeeded",
+                  declineReason: null,
+                  createdAt: new Date().toISOString(),
+                },
               },
             }),
           );
@@ -80,7 +83,7 @@ describe("invoice-app process", () => {
         timeoutMs: 60_000,
         what: "invoice-app to be ready",
       });
-      const inFlight = request(url, "/invoices/pay", { method: "POST" });
+      const inFlight = request(url, "/invoices/pay?waitMs=10000", { method: "POST" });
       await new Promise((resolve) => setTimeout(resolve, 200));
       const signalledAt = Date.now();
       child.kill("SIGTERM");
@@ -88,7 +91,7 @@ describe("invoice-app process", () => {
       expect((await request(url, "/readyz")).status).toBe(503);
       const finished = await inFlight;
       expect(finished.status).toBe(200);
-      expect(finished.body).toMatchObject({ started: 3 });
+      expect(finished.body).toEqual({ started: 3, paid: 3, failed: 0, pending: 0 });
       const { code } = await exited;
       expect(code).toBe(0);
       expect(Date.now() - signalledAt).toBeLessThan(10_000);

@@ -1,5 +1,6 @@
 import { createLogger, type ServiceApp } from "@invoicing/shared/platform";
-import type { TestStore } from "@invoicing/shared/testing";
+import { PAYMENT_EVENTS_PATH } from "@invoicing/shared/contract";
+import { freePort, type TestStore } from "@invoicing/shared/testing";
 import { type StartedProvider, startProvider } from "../../payment-provider/test/support.js";
 import { startInvoiceApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
@@ -51,8 +52,13 @@ export async function startStack(
   store: TestStore,
   env: { provider?: Record<string, string>; invoices?: Record<string, string> } = {},
 ): Promise<Stack> {
-  const provider = await startProvider(store, env.provider);
-  const invoices = await startInvoices(store, provider.url, env.invoices);
+  // payment-provider must know invoice-app's webhook address before invoice-app starts
+  const invoicesPort = await freePort();
+  const provider = await startProvider(store, {
+    EVENTS_WEBHOOK_URL: `http://127.0.0.1:${invoicesPort}${PAYMENT_EVENTS_PATH}`,
+    ...env.provider,
+  });
+  const invoices = await startInvoices(store, provider.url, { PORT: String(invoicesPort), ...env.invoices });
   return {
     provider,
     invoices,

@@ -1,11 +1,12 @@
 import type { Database, Logger, ServiceApp } from "@invoicing/shared/platform";
-import { startServiceApp } from "@invoicing/shared/platform";
+import { startServiceApp, startWorker } from "@invoicing/shared/platform";
 import type { PaymentProviderConfig } from "./config.js";
 import { createSettlementPolicy } from "./domain/settlement.js";
+import { createSettlementJobs } from "./events/settlement-jobs.js";
+import { WebhookSender } from "./events/webhook-sender.js";
 import { createRoutes } from "./http/routes.js";
 import { PaymentsService } from "./payments-service.js";
 import { migrations } from "./store/migrations.js";
-import { PaymentsRepository } from "./store/payments-repository.js";
 import { createPaymentProviderRouter } from "./trpc/router.js";
 
 export const SERVICE_NAME = "payment-provider";
@@ -13,6 +14,8 @@ export const SERVICE_NAME = "payment-provider";
 export interface PaymentProviderDeps {
   logger: Logger;
   db?: Database;
+  /** Replaces the HTTP client that delivers webhooks (contract tests, fault injection). */
+  fetch?: typeof fetch;
 }
 
 /** Composition root: builds the whole service from config and injected dependencies; main.ts only adds signals. */
@@ -25,11 +28,40 @@ export function startPaymentProvider(config: PaymentProviderConfig, deps: Paymen
     ...(deps.db === undefined ? {} : { db: deps.db }),
     build(db) {
       const seed = config.RANDOM_SEED ?? Math.floor(Math.random() * 2 ** 31);
-      const payments = new PaymentsService(
-        new PaymentsRepository(db),
-        createSettlementPolicy(config.DECLINE_RATE, seed),
+      const jobs = createSettlementJobs({
+        db,
+        policy: createSettlementPolicy(config.DECLINE_RATE, seed),
+        webhook: new WebhookSender({
+          url: config.EVENTS_WEBHOOK_URL,
+          secret: config.WEBHOOK_SECRET,
+          timeoutMs: config.EVENTS_WEBHOOK_TIMEOUT_MS,
+          ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
+        }),
+        logger: deps.logger,
+        latencyMs: config.SETTLEMENT_LATENCY_MS,
+        eventMaxAttempts: config.EVENTS_MAX_ATTEMPTS,
+      });
+      const worker = startWorker(
+        db,
+        jobs.handlers,
+        {
+          concurrency: config.WORKER_CONCURRENCY,
+          leaseMs: Math.max(30_000, config.EVENTS_WEBHOOK_TIMEOUT_MS * 3),
+          idlePollMs: 100,
+          retryBaseMs: 250,
+          retryMaxMs: 60_000,
+        },
+        deps.logger,
       );
-      return { routes: createRoutes(payments), router: createPaymentProviderRouter(payments) };
+      const payments = new PaymentsService(db, {
+        scheduleSettlement: jobs.scheduleSettlement,
+        afterCreate: () => worker.wake(),
+      });
+      return {
+        routes: createRoutes(payments),
+        router: createPaymentProviderRouter(payments),
+        stop: () => worker.stop(),
+      };
     },
   });
 }

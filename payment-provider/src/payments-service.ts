@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
-import type { SettlementPolicy } from "./domain/settlement.js";
-import type { PaymentsRepository } from "./store/payments-repository.js";
+import type { Database, Queryable } from "@invoicing/shared/platform";
+import { PaymentsRepository } from "./store/payments-repository.js";
 
 export class IdempotencyConflictError extends Error {
   constructor(key: string) {
@@ -20,25 +20,53 @@ const samePayload = (payment: Payment, input: CreatePaymentInput) =>
   payment.amountMinor === input.amountMinor &&
   payment.currency === input.currency;
 
+export interface PaymentsServiceOptions {
+  /** Queues settlement of a new payment, in the transaction that created it. */
+  scheduleSettlement(tx: Queryable, payment: Payment): Promise<void>;
+  /** Called after a new payment committed (wakes the settlement worker). */
+  afterCreate?(): void;
+}
+
 /** The one implementation behind both the tRPC procedures and the legacy REST route. */
 export class PaymentsService {
-  constructor(
-    private readonly repository: PaymentsRepository,
-    private readonly settlement: SettlementPolicy,
-  ) {}
+  private readonly repository: PaymentsRepository;
 
-  /** Same key and payload returns the stored payment; same key with another payload is a conflict. */
+  constructor(
+    private readonly db: Database,
+    private readonly options: PaymentsServiceOptions,
+  ) {
+    this.repository = new PaymentsRepository(db);
+  }
+
+  /**
+   * Records the payment as processing and queues its settlement, atomically. Same key and payload returns the
+   * stored payment (whatever its state now); same key with another payload is a conflict.
+   */
   async create(input: CreatePaymentInput): Promise<Payment> {
     const existing = await this.repository.findByIdempotencyKey(input.idempotencyKey);
     if (existing !== undefined) return this.replay(existing, input);
-    const decision = this.settlement.decide();
-    const { payment, created } = await this.repository.insertOnce({
-      ...input,
-      id: `pay_${randomUUID()}`,
-      status: decision.outcome,
-      declineReason: decision.outcome === "declined" ? decision.reason : null,
+    const { payment, created } = await this.db.transaction(async (tx) => {
+      const result = await new PaymentsRepository(tx).insertOnce({
+        ...input,
+        id: `pay_${randomUUID()}`,
+        status: "processing",
+        declineReason: null,
+      });
+      if (result.created) await this.options.scheduleSettlement(tx, result.payment);
+      return result;
     });
+    if (created) this.options.afterCreate?.();
     return created ? payment : this.replay(payment, input);
+  }
+
+  /** Polls until the payment is settled or the deadline passes; returns its latest state. */
+  async waitUntilSettled(id: string, timeoutMs: number): Promise<Payment> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const payment = await this.get(id);
+      if (payment.status !== "processing" || Date.now() >= deadline) return payment;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   async get(id: string): Promise<Payment> {

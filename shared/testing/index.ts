@@ -1,3 +1,3 @@
-export * from "./databases.js";
 export * from "./bad-input.js";
+export * from "./databases.js";
 export * from "./http.js";

@@ -1,17 +1,14 @@
-import type { Invoice, InvoiceStatus, LegacyInvoice } from "@invoicing/shared/contract";
+import type { Invoice, LegacyInvoice } from "@invoicing/shared/contract";
 import { minorToMajor } from "@invoicing/shared/contract";
 
-/** Invoices a payment may be (re)started for. Pending ones are resent safely: the idempotency key is unchanged. */
-export const PAYABLE_STATUSES: readonly InvoiceStatus[] = ["unpaid", "pending", "failed"];
-
 /**
- * A new attempt number is taken only after a definite outcome (never tried, or failed), so retrying an attempt
- * whose result is unknown reuses its key and the provider can never charge it twice.
+ * Invoice lifecycle: unpaid -> pending -> paid | failed, and failed -> pending when paid again.
+ *
+ * Every payment attempt has an idempotency key, `invoice:<id>:attempt:<n>`. A new attempt number is taken only
+ * after a definite outcome (never tried, or declined/refused). When an attempt ends with its outcome unknown
+ * (the provider could not be reached often enough), the invoice turns failed but keeps the attempt, so paying it
+ * again resends the same key and the provider can never charge it twice.
  */
-export function nextAttempt(status: InvoiceStatus, attempt: number): number {
-  return status === "pending" ? attempt : attempt + 1;
-}
-
 export function paymentIdempotencyKey(invoiceId: string, attempt: number): string {
   return `invoice:${invoiceId}:attempt:${attempt}`;
 }

@@ -4,6 +4,16 @@ import { toLegacyInvoice } from "../domain/invoice.js";
 import type { InvoicesService } from "../invoices-service.js";
 import { InvoiceExistsError } from "../store/invoices-repository.js";
 
+function waitMsFrom(url: URL): number {
+  const raw = url.searchParams.get("waitMs");
+  if (raw === null) return 0;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value > 600_000) {
+    throw new HttpError(400, "waitMs: must be a whole number of milliseconds up to 600000");
+  }
+  return value;
+}
+
 /** The original REST API, kept wire-compatible for existing clients and scripts. */
 export function createRoutes(invoices: InvoicesService): Routes {
   return {
@@ -29,7 +39,11 @@ export function createRoutes(invoices: InvoicesService): Routes {
       },
     },
     "/invoices/pay": {
-      POST: async () => ({ status: 200, body: await invoices.payAll() }),
+      /** 202 while payments of the batch are still pending, 200 once none is (`?waitMs=` blocks until then). */
+      POST: async (request) => {
+        const result = await invoices.payAll(waitMsFrom(request.url));
+        return { status: result.pending > 0 ? 202 : 200, body: result };
+      },
     },
   };
 }

@@ -1,20 +1,18 @@
 import type { Invoice } from "@invoicing/shared/contract";
 import type { Queryable } from "@invoicing/shared/platform";
 import { z } from "zod";
-import { PAYABLE_STATUSES } from "../domain/invoice.js";
 
 const InvoiceRow = z.object({
   id: z.string(),
   amount_minor: z.coerce.number().int(),
   currency: z.string(),
   status: z.enum(["unpaid", "pending", "paid", "failed"]),
-  payment_attempt: z.coerce.number().int(),
   failure_reason: z.string().nullable(),
   created_at: z.coerce.date(),
   updated_at: z.coerce.date(),
 });
 
-const COLUMNS = "id, amount_minor, currency, status, payment_attempt, failure_reason, created_at, updated_at";
+const COLUMNS = "id, amount_minor, currency, status, failure_reason, created_at, updated_at";
 
 export interface NewInvoice {
   id: string;
@@ -22,12 +20,14 @@ export interface NewInvoice {
   currency: string;
 }
 
-export interface PaymentClaim {
-  invoiceId: string;
-  amountMinor: number;
-  currency: string;
-  attempt: number;
-}
+/** What an attempt's outcome says about the invoice that owns the idempotency key. */
+export type PaymentOutcome =
+  | { kind: "succeeded"; paymentId: string; amountMinor: number; currency: string }
+  | { kind: "declined"; reason: string }
+  /** The provider refused the request itself: nothing was charged and retrying the same request cannot help. */
+  | { kind: "refused"; reason: string }
+  /** Retries ran out without an answer: the attempt may or may not have been charged. */
+  | { kind: "unknown"; reason: string };
 
 export class InvoiceExistsError extends Error {
   constructor(readonly id: string) {
@@ -48,6 +48,8 @@ function toInvoice(row: unknown): Invoice {
   };
 }
 
+export const PAYMENT_QUEUE = "payment-requested";
+
 export class InvoicesRepository {
   constructor(private readonly db: Queryable) {}
 
@@ -58,6 +60,15 @@ export class InvoicesRepository {
   async get(id: string): Promise<Invoice | undefined> {
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM invoices WHERE id = $1`, [id]);
     return rows.length === 0 ? undefined : toInvoice(rows[0]);
+  }
+
+  /** Invoices changed at or after `since`, oldest change first. */
+  async changedSince(since: Date, limit: number): Promise<Invoice[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM invoices WHERE updated_at >= $1 ORDER BY updated_at, id LIMIT $2`,
+      [since, limit],
+    );
+    return rows.map(toInvoice);
   }
 
   async create(invoice: NewInvoice): Promise<Invoice> {
@@ -80,44 +91,96 @@ export class InvoicesRepository {
   }
 
   /**
-   * Moves payable invoices (all, or the one given) to pending in one statement and returns what to charge.
-   * The attempt number advances only for invoices whose previous attempt has a definite outcome.
+   * Transactional outbox in one statement: moves payable invoices (all, or the one given) to pending and queues a
+   * PaymentRequested job for each. Returns the ids started. See domain/invoice.ts for when the attempt advances.
    */
-  async claimForPayment(id?: string): Promise<PaymentClaim[]> {
+  async startPayments(maxAttempts: number, id?: string): Promise<string[]> {
     const rows = await this.db.query(
-      `UPDATE invoices
-          SET status = 'pending',
-              payment_attempt = CASE WHEN status = 'pending' THEN payment_attempt ELSE payment_attempt + 1 END,
-              failure_reason = NULL,
-              updated_at = now()
-        WHERE status = ANY($1::text[]) AND ($2::text IS NULL OR id = $2)
-        RETURNING id, amount_minor, currency, payment_attempt`,
-      [`{${PAYABLE_STATUSES.join(",")}}`, id ?? null],
+      `WITH claimed AS (
+         UPDATE invoices
+            SET status = 'pending',
+                payment_attempt = payment_attempt + CASE WHEN payment_outcome_unknown THEN 0 ELSE 1 END,
+                payment_key = 'invoice:' || id || ':attempt:' ||
+                              (payment_attempt + CASE WHEN payment_outcome_unknown THEN 0 ELSE 1 END),
+                payment_outcome_unknown = false,
+                failure_reason = NULL,
+                updated_at = now()
+          WHERE status IN ('unpaid', 'failed') AND ($1::text IS NULL OR id = $1)
+          RETURNING id, amount_minor, currency, payment_key)
+       INSERT INTO jobs (queue, dedupe_key, payload, max_attempts)
+       SELECT $2, payment_key,
+              jsonb_build_object('invoiceId', id, 'amountMinor', amount_minor, 'currency', currency,
+                                 'idempotencyKey', payment_key),
+              $3
+         FROM claimed
+       ON CONFLICT (queue, dedupe_key) DO UPDATE
+          SET status = 'ready', attempts = 0, run_at = now(), last_error = NULL, updated_at = now()
+        WHERE jobs.status = 'failed'
+       RETURNING payload->>'invoiceId' AS id`,
+      [id ?? null, PAYMENT_QUEUE, maxAttempts],
     );
-    return rows.map((row) => {
-      const r = InvoiceRow.pick({ id: true, amount_minor: true, currency: true, payment_attempt: true }).parse(row);
-      return { invoiceId: r.id, amountMinor: r.amount_minor, currency: r.currency, attempt: r.payment_attempt };
-    });
+    return rows.map((row) => z.object({ id: z.string() }).parse(row).id);
   }
 
-  /** Records a definite outcome, but only for the attempt it belongs to: a late answer to an old attempt is ignored. */
-  async settle(
-    claim: PaymentClaim,
-    outcome: { status: "paid"; paymentId: string } | { status: "failed"; reason: string },
-  ): Promise<boolean> {
+  /**
+   * Applies an attempt's outcome to the invoice that still owns that idempotency key. Returns false when it
+   * changes nothing: a duplicate, a stale attempt, or an invoice already paid. A success also lands on an invoice
+   * whose attempt was given up as unknown: the money moved, so the invoice is paid.
+   */
+  async recordOutcome(invoiceId: string, idempotencyKey: string, outcome: PaymentOutcome): Promise<boolean> {
+    const [status, fromStatuses, reason, outcomeUnknown] =
+      outcome.kind === "succeeded"
+        ? ["paid", ["pending", "failed"], null, false]
+        : outcome.kind === "unknown"
+          ? ["failed", ["pending"], outcome.reason, true]
+          : ["failed", ["pending", "failed"], outcome.reason, false];
     const rows = await this.db.query(
       `UPDATE invoices
-          SET status = $3, payment_id = $4, failure_reason = $5, updated_at = now()
-        WHERE id = $1 AND payment_attempt = $2 AND status = 'pending'
+          SET status = $3, failure_reason = $5, payment_outcome_unknown = $6,
+              payment_id = COALESCE($7, payment_id), updated_at = now()
+        WHERE id = $1 AND payment_key = $2 AND status = ANY($4::text[])
+          AND ($8::bigint IS NULL OR (amount_minor = $8 AND currency = $9))
+          AND NOT (status = 'failed' AND payment_outcome_unknown = false)
         RETURNING id`,
       [
-        claim.invoiceId,
-        claim.attempt,
-        outcome.status,
-        outcome.status === "paid" ? outcome.paymentId : null,
-        outcome.status === "failed" ? outcome.reason : null,
+        invoiceId,
+        idempotencyKey,
+        status,
+        `{${fromStatuses.join(",")}}`,
+        reason,
+        outcomeUnknown,
+        outcome.kind === "succeeded" ? outcome.paymentId : null,
+        outcome.kind === "succeeded" ? outcome.amountMinor : null,
+        outcome.kind === "succeeded" ? outcome.currency : null,
       ],
     );
     return rows.length === 1;
   }
+
+  /** Records an event id; false when it was seen before (the inbox of exactly-once application). */
+  async markEventSeen(eventId: string): Promise<boolean> {
+    const rows = await this.db.query(
+      "INSERT INTO inbox (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+      [eventId],
+    );
+    return rows.length === 1;
+  }
+
+  async countByStatus(ids: readonly string[]): Promise<Record<Invoice["status"], number>> {
+    const rows = await this.db.query(
+      "SELECT status, count(*)::int AS n FROM invoices WHERE id = ANY($1::text[]) GROUP BY status",
+      [toTextArray(ids)],
+    );
+    const counts = { unpaid: 0, pending: 0, paid: 0, failed: 0 };
+    for (const row of rows) {
+      const { status, n } = z.object({ status: InvoiceRow.shape.status, n: z.coerce.number() }).parse(row);
+      counts[status] = n;
+    }
+    return counts;
+  }
+}
+
+/** A PostgreSQL text[] literal; every element quoted so ids with commas or braces stay intact. */
+function toTextArray(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/(["\\])/g, "\\$1")}"`).join(",")}}`;
 }

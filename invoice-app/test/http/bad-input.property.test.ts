@@ -42,7 +42,11 @@ describe("invoice-app refuses bad input with a 4xx and changes nothing (property
       { InvoiceId: badId, Value: badMinorAmount, Currency: badCurrency },
       { required: ["Value", "Currency"], strict: true },
     ).map((body) => JSON.stringify(body));
-    const body = fc.oneof(malformedJson, nonObjectJson.map((v) => JSON.stringify(v)), legacyBody);
+    const body = fc.oneof(
+      malformedJson,
+      nonObjectJson.map((v) => JSON.stringify(v)),
+      legacyBody,
+    );
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
         const response = await request(stack.invoices.url, "/invoices", { method: "POST", body: text });

@@ -29,7 +29,10 @@ describe.each(testStores())("invoice-app HTTP API against the real payment-provi
 
   it("creates invoices from the legacy body and answers 201 in the legacy shape", async () => {
     const created = await postJson(stack.invoices.url, "/invoices", { InvoiceId: "N1", Value: 7.5, Currency: "EUR" });
-    expect(created).toMatchObject({ status: 201, body: { InvoiceId: "N1", Value: 7.5, Currency: "EUR", IsPaid: false } });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { InvoiceId: "N1", Value: 7.5, Currency: "EUR", IsPaid: false },
+    });
     const generated = await postJson(stack.invoices.url, "/invoices", { Value: 100, Currency: "JPY" });
     expect(generated.status).toBe(201);
     expect((generated.body as LegacyInvoice).InvoiceId).toMatch(/.+/);
@@ -93,7 +96,9 @@ describe.each(testStores())("invoice-app HTTP API against the real payment-provi
     expect(paid.status).toBe(200);
     await waitFor(async () => {
       const invoice = await trpc(stack.invoices.url, "invoices.get", { id: "T9" }, "query");
-      return (invoice.body as { result: { data: { status: string } } }).result.data.status === "paid" ? true : undefined;
+      return (invoice.body as { result: { data: { status: string } } }).result.data.status === "paid"
+        ? true
+        : undefined;
     });
     const missing = await trpc(stack.invoices.url, "invoices.get", { id: "none" }, "query");
     expect(missing.status).toBe(404);

@@ -1,28 +1,24 @@
+import { createHash } from "node:crypto";
+
 export type SettlementDecision = { outcome: "succeeded" } | { outcome: "declined"; reason: string };
 
 export interface SettlementPolicy {
-  decide(): SettlementDecision;
+  decide(paymentId: string): SettlementDecision;
 }
 
-/** The simulated processor: declines a configurable share of payments, reproducibly for a given seed. */
+/**
+ * The simulated processor: declines a configurable share of payments. The decision is a pure function of the
+ * seed and the payment id, so a retried settlement or another replica always reaches the same outcome.
+ */
 export function createSettlementPolicy(declineRate: number, seed: number): SettlementPolicy {
-  const random = mulberry32(seed);
   return {
-    decide: () =>
-      declineRate > 0 && random() < declineRate
+    decide(paymentId) {
+      if (declineRate <= 0) return { outcome: "succeeded" };
+      const digest = createHash("sha256").update(`${seed}:${paymentId}`).digest();
+      const draw = digest.readUInt32BE(0) / 2 ** 32;
+      return draw < declineRate
         ? { outcome: "declined", reason: "declined by the simulated processor" }
-        : { outcome: "succeeded" },
-  };
-}
-
-// Small, well-known seeded PRNG; statistical quality is ample for simulating declines.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        : { outcome: "succeeded" };
+    },
   };
 }

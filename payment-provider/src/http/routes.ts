@@ -2,6 +2,8 @@ import { InvoiceId, isKnownCurrency, LegacyPayBody, majorToMinor } from "@invoic
 import { HttpError, parseBody, type Routes } from "@invoicing/shared/platform";
 import { IdempotencyConflictError, type PaymentsService } from "../payments-service.js";
 
+const LEGACY_SETTLEMENT_WAIT_MS = 5_000;
+
 /** The original REST API, kept wire-compatible for existing clients and scripts. */
 export function createRoutes(payments: PaymentsService): Routes {
   return {
@@ -19,12 +21,15 @@ export function createRoutes(payments: PaymentsService): Routes {
         const amount = majorToMinor(body.value, body.currency);
         if (!amount.ok) throw new HttpError(400, `value: ${amount.reason}`);
         try {
-          const payment = await payments.create({
+          const created = await payments.create({
             idempotencyKey: `legacy:${body.id}`,
             invoiceId: body.id,
             amountMinor: amount.amountMinor,
             currency: body.currency,
           });
+          // The original API answered once the payment was done: wait for settlement, bounded.
+          const payment = await payments.waitUntilSettled(created.id, LEGACY_SETTLEMENT_WAIT_MS);
+          if (payment.status === "processing") return { status: 202, body: { id: body.id } };
           if (payment.status === "declined") {
             return { status: 402, body: { error: `payment declined: ${payment.declineReason ?? "no reason given"}` } };
           }

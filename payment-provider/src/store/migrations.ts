@@ -1,6 +1,7 @@
-import type { Migration } from "@invoicing/shared/platform";
+import { jobsMigration, type Migration } from "@invoicing/shared/platform";
 
 export const migrations: readonly Migration[] = [
+  jobsMigration,
   {
     id: "001_payments",
     sql: `

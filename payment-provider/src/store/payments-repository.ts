@@ -72,6 +72,20 @@ export class PaymentsRepository {
     return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments WHERE idempotency_key = $1`, [key]))[0];
   }
 
+  /** Moves a processing payment to its final state; undefined when it was already settled. */
+  async settle(
+    id: string,
+    outcome: { status: "succeeded" } | { status: "declined"; reason: string },
+  ): Promise<Payment | undefined> {
+    const rows = await this.db.query(
+      `UPDATE payments SET status = $2, decline_reason = $3, settled_at = now()
+        WHERE id = $1 AND status = 'processing'
+        RETURNING ${COLUMNS}`,
+      [id, outcome.status, outcome.status === "declined" ? outcome.reason : null],
+    );
+    return parseRows(rows)[0];
+  }
+
   async list(): Promise<Payment[]> {
     return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments ORDER BY created_at, id`));
   }

@@ -40,11 +40,18 @@ describe("payment-provider refuses bad input with a 4xx and records no payment (
       { required: ["id", "value", "currency"], strict: false },
     ).map((body) => JSON.stringify(body));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(malformedJson, nonObjectJson.map((v) => JSON.stringify(v)), legacyBody), async (text) => {
-        const response = await request(provider.url, "/payments/pay", { method: "POST", body: text });
-        expect4xx(response.status, response.body);
-        expect(response.body).toEqual({ error: expect.any(String) });
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          malformedJson,
+          nonObjectJson.map((v) => JSON.stringify(v)),
+          legacyBody,
+        ),
+        async (text) => {
+          const response = await request(provider.url, "/payments/pay", { method: "POST", body: text });
+          expect4xx(response.status, response.body);
+          expect(response.body).toEqual({ error: expect.any(String) });
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -1,4 +1,4 @@
-import { postJson, request, testStores, trpc } from "@invoicing/shared/testing";
+import { postJson, request, testStores, trpc, waitFor } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedProvider, startProvider } from "../support.js";
 
@@ -49,13 +49,17 @@ describe.each(testStores())("payment-provider HTTP API on $name", (store) => {
     const first = await trpc(provider.url, "payments.create", input);
     expect(first.status).toBe(200);
     const payment = (first.body as { result: { data: Record<string, unknown> } }).result.data;
-    expect(payment).toMatchObject({ ...input, status: "succeeded" });
+    expect(payment).toMatchObject({ ...input, status: "processing" });
     const replay = await trpc(provider.url, "payments.create", input);
-    expect((replay.body as { result: { data: unknown } }).result.data).toEqual(payment);
+    expect((replay.body as { result: { data: { id: unknown } } }).result.data.id).toEqual(payment.id);
     const conflict = await trpc(provider.url, "payments.create", { ...input, amountMinor: 1 });
     expect(conflict.status).toBe(409);
-    const fetched = await trpc(provider.url, "payments.get", { id: payment.id }, "query");
-    expect((fetched.body as { result: { data: unknown } }).result.data).toEqual(payment);
+    const settled = await waitFor(async () => {
+      const fetched = await trpc(provider.url, "payments.get", { id: payment.id }, "query");
+      const data = (fetched.body as { result: { data: Record<string, unknown> } }).result.data;
+      return data.status === "succeeded" ? data : undefined;
+    });
+    expect(settled).toEqual({ ...payment, status: "succeeded" });
     expect((await trpc(provider.url, "payments.get", { id: "nope" }, "query")).status).toBe(404);
   });
 

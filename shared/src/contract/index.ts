@@ -1,3 +1,4 @@
+export * from "./events.js";
 export * from "./invoices.js";
 export * from "./money.js";
 export * from "./payments.js";

@@ -5,23 +5,6 @@ export class ConfigError extends Error {
 }
 
 /**
- * The embedded store lives inside one process: replicas would each hold their own data. Production must
- * name a shared PostgreSQL server.
- */
-export function parseServiceEnv<S extends z.ZodObject<typeof commonEnv>>(
-  schema: S,
-  env: NodeJS.ProcessEnv,
-): z.infer<S> {
-  const config = parseEnv(schema, env);
-  if (config.NODE_ENV === "production" && config.DATABASE_URL === undefined) {
-    throw new ConfigError(
-      "DATABASE_URL: is required when NODE_ENV=production (the embedded store is per-process and would split data between replicas) (unset)",
-    );
-  }
-  return config;
-}
-
-/**
  * Parses process environment with a zod object schema. The first invalid variable becomes one ConfigError line
  * that names it, e.g. `PORT: must be an integer between 1 and 65535 (got "abc")`.
  */
@@ -52,6 +35,11 @@ export const positiveMs = (fallback: number) =>
     .nonnegative("must not be negative")
     .default(fallback);
 
+export const boundedInt = (min: number, max: number, fallback: number) => {
+  const message = `must be an integer between ${min} and ${max}`;
+  return z.coerce.number({ message }).int(message).min(min, message).max(max, message).default(fallback);
+};
+
 export const httpUrl = (fallback: string) =>
   z
     .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
@@ -66,29 +54,49 @@ export const nodeEnv = z.enum(["production", "development", "test"]).default("de
 
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 
+/** HMAC secret for webhooks when WEBHOOK_SECRET is unset outside production: never use it anywhere real. */
+export const DEV_WEBHOOK_SECRET = "dev-only-webhook-secret-do-not-use-in-production";
+
 /** Variables every service reads. */
 export const commonEnv = {
   NODE_ENV: nodeEnv,
   HOST: z.string().default("0.0.0.0"),
   LOG_LEVEL: logLevel,
   DATABASE_URL: postgresUrl,
-  DATABASE_POOL_SIZE: z.coerce
-    .number({ message: "must be an integer between 1 and 100" })
-    .int("must be an integer between 1 and 100")
-    .min(1, "must be an integer between 1 and 100")
-    .max(100, "must be an integer between 1 and 100")
-    .default(10),
+  DATABASE_POOL_SIZE: boundedInt(1, 100, 10),
   /** Embedded store only: a directory to keep PGlite data in. Unset keeps it in memory. */
   DATA_DIR: z.string().optional(),
-  BODY_LIMIT_BYTES: z.coerce
-    .number({ message: "must be a whole number of bytes" })
-    .int("must be a whole number of bytes")
-    .min(1024, "must be at least 1024")
-    .max(16 * 1024 * 1024, "must be at most 16 MiB")
-    .default(64 * 1024),
+  BODY_LIMIT_BYTES: boundedInt(1024, 16 * 1024 * 1024, 64 * 1024),
   REQUEST_TIMEOUT_MS: positiveMs(10_000),
   /** Time between failing readiness and closing the listener, so load balancers stop routing first. */
   SHUTDOWN_DRAIN_DELAY_MS: positiveMs(0),
   /** Hard limit for the whole shutdown; keep it below the pod's terminationGracePeriodSeconds. */
   SHUTDOWN_TIMEOUT_MS: positiveMs(20_000),
+  /** Shared HMAC-SHA256 secret that signs payment-provider's events to invoice-app. */
+  WEBHOOK_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
+    .optional(),
 };
+
+/**
+ * parseEnv plus the rules that span variables: production must name a shared PostgreSQL server (the embedded
+ * store is per process, so replicas would each hold their own data) and a real webhook secret.
+ */
+export function parseServiceEnv<S extends z.ZodObject<typeof commonEnv>>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): z.infer<S> & { WEBHOOK_SECRET: string } {
+  const config = parseEnv(schema, env);
+  if (config.NODE_ENV === "production") {
+    if (config.DATABASE_URL === undefined) {
+      throw new ConfigError(
+        "DATABASE_URL: is required when NODE_ENV=production (the embedded store is per-process and would split data between replicas) (unset)",
+      );
+    }
+    if (config.WEBHOOK_SECRET === undefined) {
+      throw new ConfigError("WEBHOOK_SECRET: is required when NODE_ENV=production (unset)");
+    }
+  }
+  return { ...config, WEBHOOK_SECRET: config.WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET };
+}

@@ -20,6 +20,8 @@ export interface RestRequest {
   readonly headers: http.IncomingHttpHeaders;
   /** The body parsed as JSON; throws HttpError 400 (malformed or empty) or 413 (over the limit). */
   json(): Promise<unknown>;
+  /** The raw body as UTF-8 text; throws HttpError 413 over the limit. */
+  text(): Promise<string>;
 }
 
 export interface RestResponse {
@@ -117,7 +119,8 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
         });
         return;
       }
-      const request: RestRequest = { method, url, headers: req.headers, json: () => readJson(req, bodyLimitBytes) };
+      const text = () => readText(req, bodyLimitBytes);
+      const request: RestRequest = { method, url, headers: req.headers, json: () => text().then(parseJson), text };
       Promise.resolve()
         .then(() => handler(request))
         .then(
@@ -154,7 +157,16 @@ function send(res: http.ServerResponse, response: RestResponse): void {
   res.end(payload);
 }
 
-function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
+function parseJson(text: string): unknown {
+  if (text.trim() === "") throw new HttpError(400, "request body is empty; expected a JSON object");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function readText(req: http.IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
@@ -175,17 +187,7 @@ function readJson(req: http.IncomingMessage, limit: number): Promise<unknown> {
     });
     req.on("error", () => reject(new HttpError(400, "request body could not be read")));
     req.on("end", () => {
-      if (size > limit) return;
-      const text = Buffer.concat(chunks).toString("utf8");
-      if (text.trim() === "") {
-        reject(new HttpError(400, "request body is empty; expected a JSON object"));
-        return;
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch (error) {
-        reject(new HttpError(400, `request body is not valid JSON: ${(error as Error).message}`));
-      }
+      if (size <= limit) resolve(Buffer.concat(chunks).toString("utf8"));
     });
   });
 }

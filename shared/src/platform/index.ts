@@ -1,6 +1,7 @@
 export * from "./db/index.js";
 export * from "./env.js";
 export * from "./http-server.js";
+export * from "./jobs.js";
 export * from "./logger.js";
 export * from "./main.js";
 export * from "./metrics.js";
@@ -8,3 +9,4 @@ export * from "./request-context.js";
 export * from "./service-app.js";
 export * from "./trpc.js";
 export * from "./validation.js";
+export * from "./webhook-signature.js";

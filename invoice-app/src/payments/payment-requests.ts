@@ -1,0 +1,59 @@
+import { PaymentRequested } from "@invoicing/shared/contract";
+import type { Logger, Queryable, QueueHandler } from "@invoicing/shared/platform";
+import { InvoicesRepository, PAYMENT_QUEUE } from "../store/invoices-repository.js";
+import type { PaymentProviderClient } from "./payment-provider-client.js";
+
+/**
+ * Worker side of the outbox: asks payment-provider for the payment under the invoice's idempotency key.
+ * Unavailable (network, timeout, 5xx) throws, so the queue retries with backoff; when retries run out the
+ * invoice turns failed with its outcome unknown. A refusal (4xx) fails the invoice at once.
+ */
+export function paymentRequestHandler(
+  db: Queryable,
+  provider: PaymentProviderClient,
+  logger: Logger,
+): QueueHandler<PaymentRequested> {
+  const invoices = new InvoicesRepository(db);
+  return {
+    queue: PAYMENT_QUEUE,
+    payload: PaymentRequested,
+    async handle({ payload }) {
+      const result = await provider.createPayment(payload);
+      switch (result.kind) {
+        case "payment": {
+          const { payment } = result;
+          // Usually still processing: the PaymentSettled event finishes the invoice. A replay can already be final.
+          if (payment.status === "succeeded") {
+            await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
+              kind: "succeeded",
+              paymentId: payment.id,
+              amountMinor: payment.amountMinor,
+              currency: payment.currency,
+            });
+          } else if (payment.status === "declined") {
+            await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
+              kind: "declined",
+              reason: payment.declineReason ?? "declined",
+            });
+          }
+          return;
+        }
+        case "rejected":
+          logger.warn({ invoiceId: payload.invoiceId, reason: result.reason }, "payment refused by payment-provider");
+          await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
+            kind: "refused",
+            reason: result.reason,
+          });
+          return;
+        case "unavailable":
+          throw new Error(result.reason);
+      }
+    },
+    async onParked(job, reason, tx: Queryable) {
+      await new InvoicesRepository(tx).recordOutcome(job.payload.invoiceId, job.payload.idempotencyKey, {
+        kind: "unknown",
+        reason: `payment-provider unavailable after ${job.attempt} attempts: ${reason}`,
+      });
+    },
+  };
+}

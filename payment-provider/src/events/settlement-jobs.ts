@@ -1,0 +1,86 @@
+import { PaymentSettled } from "@invoicing/shared/contract";
+import type { Database } from "@invoicing/shared/platform";
+import { enqueue, type Job, type Logger, type Queryable, type QueueHandler } from "@invoicing/shared/platform";
+import { z } from "zod";
+import type { SettlementPolicy } from "../domain/settlement.js";
+import { PaymentsRepository } from "../store/payments-repository.js";
+import type { WebhookSender } from "./webhook-sender.js";
+
+export const SETTLE_QUEUE = "settle-payment";
+export const DELIVER_QUEUE = "deliver-payment-event";
+
+const SettleJob = z.object({ paymentId: z.string() });
+
+export function settlementEventId(paymentId: string): string {
+  return `evt_${paymentId}_settled`;
+}
+
+export interface SettlementJobsOptions {
+  db: Database;
+  policy: SettlementPolicy;
+  webhook: WebhookSender;
+  logger: Logger;
+  latencyMs: number;
+  eventMaxAttempts: number;
+}
+
+/** Settling a payment and telling invoice-app about it, as two durable steps (the second is the outbox). */
+export function createSettlementJobs(options: SettlementJobsOptions) {
+  const { db, policy, webhook, logger } = options;
+
+  const settle: QueueHandler<z.infer<typeof SettleJob>> = {
+    queue: SETTLE_QUEUE,
+    payload: SettleJob,
+    async handle(job: Job<z.infer<typeof SettleJob>>) {
+      const decision = policy.decide(job.payload.paymentId);
+      await db.transaction(async (tx) => {
+        const settled = await new PaymentsRepository(tx).settle(
+          job.payload.paymentId,
+          decision.outcome === "succeeded" ? { status: "succeeded" } : { status: "declined", reason: decision.reason },
+        );
+        if (settled === undefined) return; // settled by an earlier run of this job
+        const event: PaymentSettled = {
+          type: "PaymentSettled",
+          eventId: settlementEventId(settled.id),
+          occurredAt: new Date().toISOString(),
+          payment: {
+            id: settled.id,
+            invoiceId: settled.invoiceId,
+            idempotencyKey: settled.idempotencyKey,
+            amountMinor: settled.amountMinor,
+            currency: settled.currency,
+            status: settled.status === "declined" ? "declined" : "succeeded",
+            declineReason: settled.declineReason,
+          },
+        };
+        await enqueue(tx, DELIVER_QUEUE, event, { dedupeKey: event.eventId, maxAttempts: options.eventMaxAttempts });
+      });
+    },
+  };
+
+  const deliver: QueueHandler<PaymentSettled> = {
+    queue: DELIVER_QUEUE,
+    payload: PaymentSettled,
+    async handle(job) {
+      await webhook.deliver(job.payload);
+    },
+    async onParked(job, reason) {
+      logger.error({ eventId: job.payload.eventId, reason }, "payment event could not be delivered; parked");
+    },
+  };
+
+  return {
+    handlers: [settle, deliver] as QueueHandler<unknown>[],
+    scheduleSettlement: (tx: Queryable, payment: { id: string }) =>
+      enqueue(
+        tx,
+        SETTLE_QUEUE,
+        { paymentId: payment.id },
+        {
+          dedupeKey: payment.id,
+          delayMs: options.latencyMs,
+          maxAttempts: 100,
+        },
+      ),
+  };
+}
