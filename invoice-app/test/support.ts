@@ -1,5 +1,5 @@
-import { createLogger, type ServiceApp } from "@invoicing/shared/platform";
 import { PAYMENT_EVENTS_PATH } from "@invoicing/shared/contract";
+import { createLogger, type ServiceApp } from "@invoicing/shared/platform";
 import { freePort, type TestStore } from "@invoicing/shared/testing";
 import { type StartedProvider, startProvider } from "../../payment-provider/test/support.js";
 import { startInvoiceApp } from "../src/app.js";
