@@ -37,7 +37,7 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
         [paymentRequestHandler(db, provider, deps.logger)],
         {
           concurrency: config.WORKER_CONCURRENCY,
-          leaseMs: Math.max(30_000, config.PAYMENT_PROVIDER_TIMEOUT_MS * 3),
+          leaseMs: Math.max(5_000, config.PAYMENT_PROVIDER_TIMEOUT_MS * 3),
           idlePollMs: 100,
           retryBaseMs: config.PAYMENT_RETRY_BASE_MS,
           retryMaxMs: config.PAYMENT_RETRY_MAX_MS,

@@ -46,7 +46,7 @@ export function startPaymentProvider(config: PaymentProviderConfig, deps: Paymen
         jobs.handlers,
         {
           concurrency: config.WORKER_CONCURRENCY,
-          leaseMs: Math.max(30_000, config.EVENTS_WEBHOOK_TIMEOUT_MS * 3),
+          leaseMs: Math.max(5_000, config.EVENTS_WEBHOOK_TIMEOUT_MS * 3),
           idlePollMs: 100,
           retryBaseMs: 250,
           retryMaxMs: 60_000,
