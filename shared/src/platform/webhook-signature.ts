@@ -33,11 +33,15 @@ export class WebhookSigner {
       return "missing webhook-id, webhook-timestamp or webhook-signature header";
     }
     try {
-      this.webhook.verify(body, {
-        "webhook-id": id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": signature,
-      });
+      this.webhook.verify(
+        body,
+        {
+          "webhook-id": id,
+          "webhook-timestamp": timestamp,
+          "webhook-signature": signature,
+        },
+        { jsonParse: false },
+      );
       return undefined;
     } catch (error) {
       if (error instanceof WebhookVerificationError) return error.message;
