@@ -10,7 +10,11 @@ export interface StartedProvider {
 }
 
 /** Starts the real payment-provider on a random loopback port with a fresh database of the given store. */
-export async function startProvider(store: TestStore, env: Record<string, string> = {}): Promise<StartedProvider> {
+export async function startProvider(
+  store: TestStore,
+  env: Record<string, string> = {},
+  deps: { fetch?: typeof fetch } = {},
+): Promise<StartedProvider> {
   const database = await store.create();
   const config = loadConfig({
     PORT: "0",
@@ -23,6 +27,7 @@ export async function startProvider(store: TestStore, env: Record<string, string
   const app = await startPaymentProvider(config, {
     db: await database.open(),
     logger: createLogger("payment-provider", config.LOG_LEVEL),
+    ...deps,
   });
   return {
     app,

@@ -1,3 +1,4 @@
 export * from "./bad-input.js";
+export * from "./contract/index.js";
 export * from "./databases.js";
 export * from "./http.js";
