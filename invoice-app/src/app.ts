@@ -2,10 +2,11 @@ import type { Database, Logger, ServiceApp } from "@invoicing/shared/platform";
 import { startServiceApp, startWorker, WebhookSigner } from "@invoicing/shared/platform";
 import type { InvoiceAppConfig } from "./config.js";
 import { paymentEventRoutes } from "./http/payment-events.js";
-import { createRoutes } from "./http/routes.js";
+import { createRoutes, invoiceFastQueries } from "./http/routes.js";
 import { InvoicesService } from "./invoices-service.js";
 import { createPaymentProviderClient, type PaymentProviderClient } from "./payments/payment-provider-client.js";
 import { paymentRequestHandler } from "./payments/payment-requests.js";
+import { InvoiceListCache } from "./store/invoice-list-cache.js";
 import { migrations } from "./store/migrations.js";
 import { createInvoiceAppRouter } from "./trpc/router.js";
 
@@ -32,9 +33,10 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
           baseUrl: config.PAYMENT_PROVIDER_URL,
           timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
         });
+      const listCache = new InvoiceListCache(db, deps.logger);
       const worker = startWorker(
         db,
-        [paymentRequestHandler(db, provider, deps.logger)],
+        [paymentRequestHandler(db, provider, deps.logger, () => listCache.invalidate())],
         {
           concurrency: config.WORKER_CONCURRENCY,
           leaseMs: Math.max(5_000, config.PAYMENT_PROVIDER_TIMEOUT_MS * 3),
@@ -48,6 +50,7 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
         maxPaymentAttempts: config.PAYMENT_MAX_ATTEMPTS,
         maxWaitMs: config.PAY_WAIT_MAX_MS,
         afterPaymentsStarted: () => worker.wake(),
+        listCache,
       });
       if (config.SEED_INVOICES) await invoices.seed();
       return {
@@ -56,7 +59,11 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
           ...paymentEventRoutes(invoices, new WebhookSigner(config.WEBHOOK_SECRET)),
         },
         router: createInvoiceAppRouter(invoices),
-        stop: () => worker.stop(),
+        fastQueries: invoiceFastQueries(invoices),
+        stop: async () => {
+          await worker.stop();
+          listCache.stop();
+        },
       };
     },
   });

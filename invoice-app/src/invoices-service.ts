@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { CreateInvoiceInput, Invoice, PaymentSettled, PayResult } from "@invoicing/shared/contract";
 import type { Database } from "@invoicing/shared/platform";
 import { SEED_INVOICES } from "./domain/invoice.js";
+import { type InvoiceListCache, InvoiceListSnapshot } from "./store/invoice-list-cache.js";
 import { InvoicesRepository } from "./store/invoices-repository.js";
 
 export class InvoiceNotFoundError extends Error {
@@ -15,6 +16,8 @@ export interface InvoicesServiceOptions {
   maxWaitMs: number;
   /** Called after payments were queued (wakes the payment worker). */
   afterPaymentsStarted?(): void;
+  /** Serves the list from memory; this service invalidates it after each change it commits. */
+  listCache?: InvoiceListCache;
 }
 
 const WAIT_POLL_MS = 50;
@@ -24,14 +27,26 @@ export class InvoicesService {
   private readonly repository: InvoicesRepository;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly options: InvoicesServiceOptions,
   ) {
     this.repository = new InvoicesRepository(db);
   }
 
-  list(): Promise<Invoice[]> {
-    return this.repository.list();
+  async list(): Promise<Invoice[]> {
+    return [...(await this.listSnapshot()).invoices];
+  }
+
+  /** The whole list with its serialized forms; synchronous when the cache holds a confirmed copy. */
+  listSnapshot(): InvoiceListSnapshot | Promise<InvoiceListSnapshot> {
+    const cache = this.options.listCache;
+    if (cache !== undefined) return cache.get();
+    return this.repository.list().then((invoices) => new InvoiceListSnapshot(invoices));
+  }
+
+  /** Tells the list cache that a change made here has committed. */
+  invoicesChanged(): void {
+    this.options.listCache?.invalidate();
   }
 
   async get(id: string): Promise<Invoice> {
@@ -40,12 +55,17 @@ export class InvoicesService {
     return invoice;
   }
 
-  create(input: CreateInvoiceInput): Promise<Invoice> {
-    return this.repository.create({ ...input, id: input.id ?? randomUUID() });
+  async create(input: CreateInvoiceInput): Promise<Invoice> {
+    try {
+      return await this.repository.create({ ...input, id: input.id ?? randomUUID() });
+    } finally {
+      this.invoicesChanged();
+    }
   }
 
-  seed(): Promise<void> {
-    return this.repository.insertMissing(SEED_INVOICES);
+  async seed(): Promise<void> {
+    await this.repository.insertMissing(SEED_INVOICES);
+    this.invoicesChanged();
   }
 
   changedSince(since: Date, limit: number): Promise<Invoice[]> {
@@ -58,6 +78,7 @@ export class InvoicesService {
    */
   async payAll(waitMs = 0): Promise<PayResult> {
     const started = await this.repository.startPayments(this.options.maxPaymentAttempts);
+    this.invoicesChanged();
     if (started.length > 0) this.options.afterPaymentsStarted?.();
     return this.summarize(started, waitMs);
   }
@@ -65,6 +86,7 @@ export class InvoicesService {
   async pay(id: string, waitMs = 0): Promise<Invoice> {
     await this.get(id);
     const started = await this.repository.startPayments(this.options.maxPaymentAttempts, id);
+    this.invoicesChanged();
     if (started.length > 0) this.options.afterPaymentsStarted?.();
     if (started.length > 0) await this.summarize(started, waitMs);
     return this.get(id);
@@ -75,19 +97,17 @@ export class InvoicesService {
    * duplicate delivery finds the event already seen and a stale or out-of-order one matches no invoice state.
    */
   async applySettlement(event: PaymentSettled): Promise<"applied" | "duplicate" | "ignored"> {
-    return this.db.transaction(async (tx) => {
-      const repository = new InvoicesRepository(tx);
-      if (!(await repository.markEventSeen(event.eventId))) return "duplicate";
-      const { payment } = event;
-      const changed = await repository.recordOutcome(
-        payment.invoiceId,
-        payment.idempotencyKey,
-        payment.status === "succeeded"
-          ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
-          : { kind: "declined", reason: payment.declineReason ?? "declined" },
-      );
-      return changed ? "applied" : "ignored";
-    });
+    const { payment } = event;
+    const result = await this.repository.applyEventOnce(
+      event.eventId,
+      payment.invoiceId,
+      payment.idempotencyKey,
+      payment.status === "succeeded"
+        ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
+        : { kind: "declined", reason: payment.declineReason ?? "declined" },
+    );
+    if (result === "applied") this.invoicesChanged();
+    return result;
   }
 
   private async summarize(ids: readonly string[], waitMs: number): Promise<PayResult> {

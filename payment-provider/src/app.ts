@@ -54,8 +54,9 @@ export function startPaymentProvider(config: PaymentProviderConfig, deps: Paymen
         deps.logger,
       );
       const payments = new PaymentsService(db, {
-        scheduleSettlement: jobs.scheduleSettlement,
-        afterCreate: () => worker.wake(),
+        settlementJob: jobs.settlementJob,
+        // Its settlement becomes due after the simulated latency: look for it then (wakes coalesce).
+        afterCreate: () => worker.wake(config.SETTLEMENT_LATENCY_MS),
       });
       return {
         routes: createRoutes(payments),

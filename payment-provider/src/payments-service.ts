@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
-import type { Database, Queryable } from "@invoicing/shared/platform";
+import type { Database, JobSpec } from "@invoicing/shared/platform";
 import { PaymentsRepository } from "./store/payments-repository.js";
 
 export class IdempotencyConflictError extends Error {
@@ -21,8 +21,8 @@ const samePayload = (payment: Payment, input: CreatePaymentInput) =>
   payment.currency === input.currency;
 
 export interface PaymentsServiceOptions {
-  /** Queues settlement of a new payment, in the transaction that created it. */
-  scheduleSettlement(tx: Queryable, payment: Payment): Promise<void>;
+  /** The job that settles a new payment, queued in the statement that creates it (transactional outbox). */
+  settlementJob(paymentId: string): JobSpec;
   /** Called after a new payment committed (wakes the settlement worker). */
   afterCreate?(): void;
 }
@@ -32,7 +32,7 @@ export class PaymentsService {
   private readonly repository: PaymentsRepository;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly options: PaymentsServiceOptions,
   ) {
     this.repository = new PaymentsRepository(db);
@@ -43,18 +43,11 @@ export class PaymentsService {
    * stored payment (whatever its state now); same key with another payload is a conflict.
    */
   async create(input: CreatePaymentInput): Promise<Payment> {
-    const existing = await this.repository.findByIdempotencyKey(input.idempotencyKey);
-    if (existing !== undefined) return this.replay(existing, input);
-    const { payment, created } = await this.db.transaction(async (tx) => {
-      const result = await new PaymentsRepository(tx).insertOnce({
-        ...input,
-        id: `pay_${randomUUID()}`,
-        status: "processing",
-        declineReason: null,
-      });
-      if (result.created) await this.options.scheduleSettlement(tx, result.payment);
-      return result;
-    });
+    const id = `pay_${randomUUID()}`;
+    const { payment, created } = await this.repository.insertOnceWithJob(
+      { ...input, id, status: "processing", declineReason: null },
+      this.options.settlementJob(id),
+    );
     if (created) this.options.afterCreate?.();
     return created ? payment : this.replay(payment, input);
   }

@@ -1,7 +1,8 @@
 import { isKnownCurrency, LegacyCreateInvoiceBody, majorToMinor } from "@invoicing/shared/contract";
-import { HttpError, parseBody, type Routes } from "@invoicing/shared/platform";
+import { type FastQueries, HttpError, parseBody, type RestResponse, type Routes } from "@invoicing/shared/platform";
 import { toLegacyInvoice } from "../domain/invoice.js";
 import type { InvoicesService } from "../invoices-service.js";
+import type { InvoiceListSnapshot } from "../store/invoice-list-cache.js";
 import { InvoiceExistsError } from "../store/invoices-repository.js";
 
 function waitMsFrom(url: URL): number {
@@ -14,11 +15,25 @@ function waitMsFrom(url: URL): number {
   return value;
 }
 
+const legacyResponses = new WeakMap<InvoiceListSnapshot, RestResponse>();
+const legacyList = (snapshot: InvoiceListSnapshot): RestResponse => {
+  let response = legacyResponses.get(snapshot);
+  if (response === undefined) {
+    response = { status: 200, body: snapshot.legacyJson };
+    legacyResponses.set(snapshot, response);
+  }
+  return response;
+};
+
 /** The original REST API, kept wire-compatible for existing clients and scripts. */
 export function createRoutes(invoices: InvoicesService): Routes {
   return {
     "/invoices": {
-      GET: async () => ({ status: 200, body: (await invoices.list()).map(toLegacyInvoice) }),
+      // Served from the cached, already serialized list when it is current (no await: answered in the same tick).
+      GET: () => {
+        const snapshot = invoices.listSnapshot();
+        return snapshot instanceof Promise ? snapshot.then(legacyList) : legacyList(snapshot);
+      },
       POST: async (request) => {
         const body = parseBody(LegacyCreateInvoiceBody, await request.json());
         if (!isKnownCurrency(body.Currency))
@@ -44,6 +59,16 @@ export function createRoutes(invoices: InvoicesService): Routes {
         const result = await invoices.payAll(waitMsFrom(request.url));
         return { status: result.pending > 0 ? 202 : 200, body: result };
       },
+    },
+  };
+}
+
+/** `invoices.list` as the bytes tRPC would send, straight from the cached list (see FastQueries). */
+export function invoiceFastQueries(invoices: InvoicesService): FastQueries {
+  return {
+    "invoices.list": () => {
+      const snapshot = invoices.listSnapshot();
+      return snapshot instanceof Promise ? snapshot.then((s) => s.trpcJson) : snapshot.trpcJson;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
-import { currentRequestId, REQUEST_ID_HEADER } from "@invoicing/shared/platform";
+import { createHttpFetch, currentRequestId, REQUEST_ID_HEADER } from "@invoicing/shared/platform";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { PaymentProviderRouter } from "payment-provider/trpc";
 
@@ -22,7 +22,7 @@ export interface PaymentProviderClientOptions {
 
 /** The typed tRPC client invoice-app uses in production; contract tests run this same module. */
 export function createPaymentProviderClient(options: PaymentProviderClientOptions): PaymentProviderClient {
-  const baseFetch = options.fetch ?? fetch;
+  const baseFetch = options.fetch ?? createHttpFetch();
   const client = createTRPCClient<PaymentProviderRouter>({
     links: [
       httpLink({

@@ -12,6 +12,8 @@ export function paymentRequestHandler(
   db: Queryable,
   provider: PaymentProviderClient,
   logger: Logger,
+  /** Called once an outcome recorded here has committed (invalidates the cached invoice list). */
+  invoicesChanged: () => void = () => {},
 ): QueueHandler<PaymentRequested> {
   const invoices = new InvoicesRepository(db);
   return {
@@ -30,11 +32,13 @@ export function paymentRequestHandler(
               amountMinor: payment.amountMinor,
               currency: payment.currency,
             });
+            invoicesChanged();
           } else if (payment.status === "declined") {
             await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
               kind: "declined",
               reason: payment.declineReason ?? "declined",
             });
+            invoicesChanged();
           }
           return;
         }
@@ -44,6 +48,7 @@ export function paymentRequestHandler(
             kind: "refused",
             reason: result.reason,
           });
+          invoicesChanged();
           return;
         case "unavailable":
           throw new Error(result.reason);
@@ -54,6 +59,8 @@ export function paymentRequestHandler(
         kind: "unknown",
         reason: `payment-provider unavailable after ${job.attempt} attempts: ${reason}`,
       });
+      // Not committed yet: other readers see it by the version check within the cache's check interval.
+      invoicesChanged();
     },
   };
 }

@@ -12,7 +12,12 @@ const InvoiceRow = z.object({
   updated_at: z.coerce.date(),
 });
 
-const COLUMNS = "id, amount_minor, currency, status, failure_reason, created_at, updated_at";
+// Row schemas live at module level: zod compiles a schema on its first parse, so one built per call costs that each time.
+const IdRow = z.object({ id: z.string() });
+const EventOnceRow = z.object({ seen: z.coerce.number(), changed: z.coerce.number() });
+const StatusCountRow = z.object({ status: InvoiceRow.shape.status, n: z.coerce.number() });
+
+export const COLUMNS = "id, amount_minor, currency, status, failure_reason, created_at, updated_at";
 
 export interface NewInvoice {
   id: string;
@@ -35,7 +40,7 @@ export class InvoiceExistsError extends Error {
   }
 }
 
-function toInvoice(row: unknown): Invoice {
+export function toInvoice(row: unknown): Invoice {
   const r = InvoiceRow.parse(row);
   return {
     id: r.id,
@@ -119,7 +124,7 @@ export class InvoicesRepository {
        RETURNING payload->>'invoiceId' AS id`,
       [id ?? null, PAYMENT_QUEUE, maxAttempts],
     );
-    return rows.map((row) => z.object({ id: z.string() }).parse(row).id);
+    return rows.map((row) => IdRow.parse(row).id);
   }
 
   /**
@@ -128,33 +133,32 @@ export class InvoicesRepository {
    * whose attempt was given up as unknown: the money moved, so the invoice is paid.
    */
   async recordOutcome(invoiceId: string, idempotencyKey: string, outcome: PaymentOutcome): Promise<boolean> {
-    const [status, fromStatuses, reason, outcomeUnknown] =
-      outcome.kind === "succeeded"
-        ? ["paid", ["pending", "failed"], null, false]
-        : outcome.kind === "unknown"
-          ? ["failed", ["pending"], outcome.reason, true]
-          : ["failed", ["pending", "failed"], outcome.reason, false];
-    const rows = await this.db.query(
-      `UPDATE invoices
-          SET status = $3, failure_reason = $5, payment_outcome_unknown = $6,
-              payment_id = COALESCE($7, payment_id), updated_at = now()
-        WHERE id = $1 AND payment_key = $2 AND status = ANY($4::text[])
-          AND ($8::bigint IS NULL OR (amount_minor = $8 AND currency = $9))
-          AND NOT (status = 'failed' AND payment_outcome_unknown = false)
-        RETURNING id`,
-      [
-        invoiceId,
-        idempotencyKey,
-        status,
-        `{${fromStatuses.join(",")}}`,
-        reason,
-        outcomeUnknown,
-        outcome.kind === "succeeded" ? outcome.paymentId : null,
-        outcome.kind === "succeeded" ? outcome.amountMinor : null,
-        outcome.kind === "succeeded" ? outcome.currency : null,
-      ],
-    );
+    const update = outcomeUpdate(invoiceId, idempotencyKey, outcome);
+    const rows = await this.db.query(`${update.sql} RETURNING id`, update.params);
     return rows.length === 1;
+  }
+
+  /**
+   * The inbox and `recordOutcome` in one statement (so one round trip, and atomic like a transaction): records the
+   * event id and, only if it was not seen before, applies the outcome.
+   */
+  async applyEventOnce(
+    eventId: string,
+    invoiceId: string,
+    idempotencyKey: string,
+    outcome: PaymentOutcome,
+  ): Promise<"applied" | "duplicate" | "ignored"> {
+    const update = outcomeUpdate(invoiceId, idempotencyKey, outcome, 2);
+    const [row] = await this.db.query(
+      `WITH seen AS (
+         INSERT INTO inbox (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING RETURNING event_id),
+       changed AS (
+         ${update.sql} AND EXISTS (SELECT 1 FROM seen) RETURNING id)
+       SELECT (SELECT count(*) FROM seen)::int AS seen, (SELECT count(*) FROM changed)::int AS changed`,
+      [eventId, ...update.params],
+    );
+    const { seen, changed } = EventOnceRow.parse(row);
+    return seen === 0 ? "duplicate" : changed > 0 ? "applied" : "ignored";
   }
 
   /** Records an event id; false when it was seen before (the inbox of exactly-once application). */
@@ -173,11 +177,46 @@ export class InvoicesRepository {
     );
     const counts = { unpaid: 0, pending: 0, paid: 0, failed: 0 };
     for (const row of rows) {
-      const { status, n } = z.object({ status: InvoiceRow.shape.status, n: z.coerce.number() }).parse(row);
+      const { status, n } = StatusCountRow.parse(row);
       counts[status] = n;
     }
     return counts;
   }
+}
+
+/** The UPDATE behind recordOutcome (without RETURNING); its parameters are numbered from `first`. */
+function outcomeUpdate(
+  invoiceId: string,
+  idempotencyKey: string,
+  outcome: PaymentOutcome,
+  first = 1,
+): { sql: string; params: (string | number | boolean | null)[] } {
+  const [status, fromStatuses, reason, outcomeUnknown] =
+    outcome.kind === "succeeded"
+      ? ["paid", ["pending", "failed"], null, false]
+      : outcome.kind === "unknown"
+        ? ["failed", ["pending"], outcome.reason, true]
+        : ["failed", ["pending", "failed"], outcome.reason, false];
+  const $ = (n: number) => `$${first + n - 1}`;
+  return {
+    sql: `UPDATE invoices
+             SET status = ${$(3)}, failure_reason = ${$(5)}, payment_outcome_unknown = ${$(6)},
+                 payment_id = COALESCE(${$(7)}, payment_id), updated_at = now()
+           WHERE id = ${$(1)} AND payment_key = ${$(2)} AND status = ANY(${$(4)}::text[])
+             AND (${$(8)}::bigint IS NULL OR (amount_minor = ${$(8)} AND currency = ${$(9)}))
+             AND NOT (status = 'failed' AND payment_outcome_unknown = false)`,
+    params: [
+      invoiceId,
+      idempotencyKey,
+      status,
+      `{${fromStatuses.join(",")}}`,
+      reason,
+      outcomeUnknown,
+      outcome.kind === "succeeded" ? outcome.paymentId : null,
+      outcome.kind === "succeeded" ? outcome.amountMinor : null,
+      outcome.kind === "succeeded" ? outcome.currency : null,
+    ],
+  };
 }
 
 /** A PostgreSQL text[] literal; every element quoted so ids with commas or braces stay intact. */

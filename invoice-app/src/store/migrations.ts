@@ -1,4 +1,4 @@
-import { jobsMigration, type Migration } from "@invoicing/shared/platform";
+import { jobsClaimOrderMigration, jobsMigration, type Migration } from "@invoicing/shared/platform";
 
 export const migrations: readonly Migration[] = [
   jobsMigration,
@@ -29,6 +29,30 @@ export const migrations: readonly Migration[] = [
         event_id text PRIMARY KEY,
         received_at timestamptz NOT NULL DEFAULT now()
       );
+    `,
+  },
+  jobsClaimOrderMigration,
+  {
+    // Every statement that changes invoices bumps a counter in the same transaction, so a replica that cached the
+    // invoice list (store/invoice-list-cache.ts) can tell from one tiny query whether any replica, or anyone with
+    // SQL access, changed an invoice since. One counter row per backend (pid modulo 1024) instead of one shared row:
+    // concurrent writers never wait on each other's counter, and it works the same on PGlite.
+    id: "003_invoice_versions",
+    sql: `
+      CREATE TABLE invoice_versions (
+        slot integer PRIMARY KEY,
+        version bigint NOT NULL
+      );
+      CREATE FUNCTION invoices_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO invoice_versions (slot, version) VALUES (pg_backend_pid() % 1024, 1)
+        ON CONFLICT (slot) DO UPDATE SET version = invoice_versions.version + 1;
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER invoices_bump_version
+        AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON invoices
+        FOR EACH STATEMENT EXECUTE FUNCTION invoices_bump_version();
     `,
   },
 ];

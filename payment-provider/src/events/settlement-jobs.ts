@@ -1,6 +1,13 @@
-import { PaymentSettled } from "@invoicing/shared/contract";
+import { type Payment, PaymentSettled } from "@invoicing/shared/contract";
 import type { Database } from "@invoicing/shared/platform";
-import { enqueue, type Job, type Logger, type Queryable, type QueueHandler } from "@invoicing/shared/platform";
+import {
+  enqueue,
+  enqueueMany,
+  type Job,
+  type JobSpec,
+  type Logger,
+  type QueueHandler,
+} from "@invoicing/shared/platform";
 import { z } from "zod";
 import type { SettlementPolicy } from "../domain/settlement.js";
 import { PaymentsRepository } from "../store/payments-repository.js";
@@ -24,6 +31,23 @@ export interface SettlementJobsOptions {
   eventMaxAttempts: number;
 }
 
+function settledEvent(settled: Payment): PaymentSettled {
+  return {
+    type: "PaymentSettled",
+    eventId: settlementEventId(settled.id),
+    occurredAt: new Date().toISOString(),
+    payment: {
+      id: settled.id,
+      invoiceId: settled.invoiceId,
+      idempotencyKey: settled.idempotencyKey,
+      amountMinor: settled.amountMinor,
+      currency: settled.currency,
+      status: settled.status === "declined" ? "declined" : "succeeded",
+      declineReason: settled.declineReason,
+    },
+  };
+}
+
 /** Settling a payment and telling invoice-app about it, as two durable steps (the second is the outbox). */
 export function createSettlementJobs(options: SettlementJobsOptions) {
   const { db, policy, webhook, logger } = options;
@@ -39,21 +63,28 @@ export function createSettlementJobs(options: SettlementJobsOptions) {
           decision.outcome === "succeeded" ? { status: "succeeded" } : { status: "declined", reason: decision.reason },
         );
         if (settled === undefined) return; // settled by an earlier run of this job
-        const event: PaymentSettled = {
-          type: "PaymentSettled",
-          eventId: settlementEventId(settled.id),
-          occurredAt: new Date().toISOString(),
-          payment: {
-            id: settled.id,
-            invoiceId: settled.invoiceId,
-            idempotencyKey: settled.idempotencyKey,
-            amountMinor: settled.amountMinor,
-            currency: settled.currency,
-            status: settled.status === "declined" ? "declined" : "succeeded",
-            declineReason: settled.declineReason,
-          },
-        };
+        const event = settledEvent(settled);
         await enqueue(tx, DELIVER_QUEUE, event, { dedupeKey: event.eventId, maxAttempts: options.eventMaxAttempts });
+      });
+    },
+    /** The same for every settlement claimed together, in one transaction (a failure falls back to `handle`). */
+    async handleBatch(jobs) {
+      await db.transaction(async (tx) => {
+        const settled = await new PaymentsRepository(tx).settleMany(
+          jobs.map((job) => {
+            const decision = policy.decide(job.payload.paymentId);
+            return decision.outcome === "succeeded"
+              ? { id: job.payload.paymentId, status: "succeeded" as const }
+              : { id: job.payload.paymentId, status: "declined" as const, reason: decision.reason };
+          }),
+        );
+        const events = settled.map(settledEvent);
+        await enqueueMany(
+          tx,
+          DELIVER_QUEUE,
+          events.map((event) => ({ payload: event, dedupeKey: event.eventId })),
+          { maxAttempts: options.eventMaxAttempts },
+        );
       });
     },
   };
@@ -71,16 +102,12 @@ export function createSettlementJobs(options: SettlementJobsOptions) {
 
   return {
     handlers: [settle, deliver] as QueueHandler<unknown>[],
-    scheduleSettlement: (tx: Queryable, payment: { id: string }) =>
-      enqueue(
-        tx,
-        SETTLE_QUEUE,
-        { paymentId: payment.id },
-        {
-          dedupeKey: payment.id,
-          delayMs: options.latencyMs,
-          maxAttempts: 100,
-        },
-      ),
+    settlementJob: (paymentId: string): JobSpec => ({
+      queue: SETTLE_QUEUE,
+      payload: { paymentId },
+      dedupeKey: paymentId,
+      delayMs: options.latencyMs,
+      maxAttempts: 100,
+    }),
   };
 }

@@ -1,5 +1,5 @@
 import type { PaymentSettled } from "@invoicing/shared/contract";
-import { currentRequestId, REQUEST_ID_HEADER, WebhookSigner } from "@invoicing/shared/platform";
+import { createHttpFetch, currentRequestId, REQUEST_ID_HEADER, WebhookSigner } from "@invoicing/shared/platform";
 
 export interface WebhookSenderOptions {
   url: string;
@@ -17,7 +17,7 @@ export class WebhookSender {
 
   constructor(private readonly options: WebhookSenderOptions) {
     this.signer = new WebhookSigner(options.secret);
-    this.fetch = options.fetch ?? fetch;
+    this.fetch = options.fetch ?? createHttpFetch();
   }
 
   async deliver(event: PaymentSettled): Promise<void> {

@@ -1,4 +1,4 @@
-import { jobsMigration, type Migration } from "@invoicing/shared/platform";
+import { jobsClaimOrderMigration, jobsMigration, type Migration } from "@invoicing/shared/platform";
 
 export const migrations: readonly Migration[] = [
   jobsMigration,
@@ -19,4 +19,5 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX payments_invoice_id ON payments (invoice_id);
     `,
   },
+  jobsClaimOrderMigration,
 ];

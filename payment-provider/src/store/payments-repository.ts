@@ -1,5 +1,5 @@
 import type { CreatePaymentInput, Payment, PaymentStatus } from "@invoicing/shared/contract";
-import type { Queryable } from "@invoicing/shared/platform";
+import { enqueueWith, type JobSpec, type Queryable } from "@invoicing/shared/platform";
 import { z } from "zod";
 
 const PaymentRow = z.object({
@@ -64,6 +64,38 @@ export class PaymentsRepository {
     return { payment: existing, created: false };
   }
 
+  /**
+   * `insertOnce` that also enqueues `job` when (and only when) it inserts, in the same statement: the payment and
+   * its outbox job commit together, in one round trip.
+   */
+  async insertOnceWithJob(payment: NewPayment, job: JobSpec): Promise<{ payment: Payment; created: boolean }> {
+    const enqueueJob = enqueueWith("inserted", job, 8);
+    const inserted = await this.db.query(
+      `WITH inserted AS (
+         INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'processing' THEN NULL ELSE now() END)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${COLUMNS}),
+       scheduled AS (${enqueueJob.sql})
+       SELECT ${COLUMNS} FROM inserted`,
+      [
+        payment.id,
+        payment.idempotencyKey,
+        payment.invoiceId,
+        payment.amountMinor,
+        payment.currency,
+        payment.status,
+        payment.declineReason,
+        ...enqueueJob.params,
+      ],
+    );
+    const [created] = parseRows(inserted);
+    if (created !== undefined) return { payment: created, created: true };
+    const existing = await this.findByIdempotencyKey(payment.idempotencyKey);
+    if (existing === undefined) throw new Error(`payment with key ${payment.idempotencyKey} vanished after a conflict`);
+    return { payment: existing, created: false };
+  }
+
   async findById(id: string): Promise<Payment | undefined> {
     return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments WHERE id = $1`, [id]))[0];
   }
@@ -84,6 +116,31 @@ export class PaymentsRepository {
       [id, outcome.status, outcome.status === "declined" ? outcome.reason : null],
     );
     return parseRows(rows)[0];
+  }
+
+  /** `settle` for several payments in one statement; returns the ones this call moved out of processing. */
+  async settleMany(
+    outcomes: readonly ({ id: string } & ({ status: "succeeded" } | { status: "declined"; reason: string }))[],
+  ): Promise<Payment[]> {
+    if (outcomes.length === 0) return [];
+    const rows = await this.db.query(
+      `UPDATE payments p SET status = d.status, decline_reason = d.reason, settled_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS d(id text, status text, reason text)
+        WHERE p.id = d.id AND p.status = 'processing'
+        RETURNING ${COLUMNS.split(", ")
+          .map((column) => `p.${column}`)
+          .join(", ")}`,
+      [
+        JSON.stringify(
+          outcomes.map((outcome) => ({
+            id: outcome.id,
+            status: outcome.status,
+            reason: outcome.status === "declined" ? outcome.reason : null,
+          })),
+        ),
+      ],
+    );
+    return parseRows(rows);
   }
 
   async list(): Promise<Payment[]> {

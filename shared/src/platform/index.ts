@@ -1,5 +1,6 @@
 export * from "./db/index.js";
 export * from "./env.js";
+export * from "./http-client.js";
 export * from "./http-server.js";
 export * from "./jobs.js";
 export * from "./logger.js";

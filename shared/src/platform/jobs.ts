@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Database, Migration, Queryable } from "./db/index.js";
+import type { Database, Migration, Queryable, SqlParam } from "./db/index.js";
 import type { Logger } from "./logger.js";
 
 /**
@@ -30,6 +30,19 @@ export const jobsMigration: Migration = {
   `,
 };
 
+/**
+ * Replaces the claim index: `(queue, run_at, id)` matches the claim's `ORDER BY run_at, id` within one queue, so a
+ * claim reads only the rows it takes (plus the few leased ones) instead of sorting every due job. With the old
+ * index a claim cost grew with the backlog (about 50 ms per claim with 5,000 jobs waiting).
+ */
+export const jobsClaimOrderMigration: Migration = {
+  id: "jobs_claim_order",
+  sql: `
+    CREATE INDEX jobs_claim ON jobs (queue, run_at, id) WHERE status IN ('ready', 'running');
+    DROP INDEX jobs_due;
+  `,
+};
+
 export interface EnqueueOptions {
   /** Same queue + key enqueues nothing new (a parked, failed job with that key is revived). */
   dedupeKey: string;
@@ -37,15 +50,61 @@ export interface EnqueueOptions {
   maxAttempts: number;
 }
 
+const ENQUEUE_CONFLICT = `ON CONFLICT (queue, dedupe_key) DO UPDATE
+       SET status = 'ready', attempts = 0, run_at = EXCLUDED.run_at, last_error = NULL, updated_at = now()
+       WHERE jobs.status = 'failed'`;
+
 /** Inserts a job; call it with the transaction that makes the state change the job belongs to. */
 export async function enqueue(db: Queryable, queue: string, payload: unknown, options: EnqueueOptions): Promise<void> {
   await db.query(
     `INSERT INTO jobs (queue, dedupe_key, payload, max_attempts, run_at)
      VALUES ($1, $2, $3::jsonb, $4, now() + make_interval(secs => $5::float8 / 1000))
-     ON CONFLICT (queue, dedupe_key) DO UPDATE
-       SET status = 'ready', attempts = 0, run_at = EXCLUDED.run_at, last_error = NULL, updated_at = now()
-       WHERE jobs.status = 'failed'`,
+     ${ENQUEUE_CONFLICT}`,
     [queue, options.dedupeKey, JSON.stringify(payload), options.maxAttempts, options.delayMs ?? 0],
+  );
+}
+
+export interface JobSpec extends EnqueueOptions {
+  queue: string;
+  payload: unknown;
+}
+
+/**
+ * For an outbox written in one statement: the body of a data-modifying CTE that enqueues `job` once per row of the
+ * CTE named `source` (a row: the state change happened; none: nothing to enqueue), with `enqueue`'s semantics.
+ * Its parameters are numbered from `first`.
+ */
+export function enqueueWith(source: string, job: JobSpec, first: number): { sql: string; params: SqlParam[] } {
+  const $ = (n: number) => `$${first + n}`;
+  return {
+    sql: `INSERT INTO jobs (queue, dedupe_key, payload, max_attempts, run_at)
+          SELECT ${$(0)}, ${$(1)}, ${$(2)}::jsonb, ${$(3)}, now() + make_interval(secs => ${$(4)}::float8 / 1000)
+            FROM ${source}
+          ${ENQUEUE_CONFLICT}`,
+    params: [job.queue, job.dedupeKey, JSON.stringify(job.payload), job.maxAttempts, job.delayMs ?? 0],
+  };
+}
+
+/** `enqueue` for several jobs of one queue in one statement, with the same per-key semantics. */
+export async function enqueueMany(
+  db: Queryable,
+  queue: string,
+  jobs: readonly { payload: unknown; dedupeKey: string }[],
+  options: Omit<EnqueueOptions, "dedupeKey">,
+): Promise<void> {
+  const unique = [...new Map(jobs.map((job) => [job.dedupeKey, job])).values()];
+  if (unique.length === 0) return;
+  await db.query(
+    `INSERT INTO jobs (queue, dedupe_key, payload, max_attempts, run_at)
+     SELECT $1, j.key, j.payload, $3, now() + make_interval(secs => $4::float8 / 1000)
+       FROM jsonb_to_recordset($2::jsonb) AS j(key text, payload jsonb)
+     ${ENQUEUE_CONFLICT}`,
+    [
+      queue,
+      JSON.stringify(unique.map((job) => ({ key: job.dedupeKey, payload: job.payload }))),
+      options.maxAttempts,
+      options.delayMs ?? 0,
+    ],
   );
 }
 
@@ -73,6 +132,11 @@ export interface QueueHandler<P> {
   queue: string;
   payload: z.ZodType<P>;
   handle(job: Job<P>): Promise<void>;
+  /**
+   * Optional: handles several jobs of this queue claimed together (e.g. in one transaction). When it resolves, every
+   * job is done; when it throws, each job runs through `handle` on its own, so retries and parking stay per job.
+   */
+  handleBatch?(jobs: readonly Job<P>[]): Promise<void>;
   /** Called once when the job is parked (attempts exhausted or permanent error), in the parking transaction. */
   onParked?(job: Job<P>, reason: string, tx: Queryable): Promise<void>;
 }
@@ -92,13 +156,50 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
 }
 
 export interface Worker {
-  /** Looks for due jobs now instead of at the next poll (e.g. right after enqueueing). */
-  wake(): void;
-  /** Stops claiming and waits for running handlers to finish. */
+  /**
+   * Looks for due jobs now instead of at the next poll (e.g. right after enqueueing), or after `delayMs` for jobs
+   * enqueued with that delay. Wakes coalesce: many calls make one claim.
+   */
+  wake(delayMs?: number): void;
+  /** Stops claiming, waits for running handlers to finish and records them as done. */
   stop(): Promise<void>;
 }
 
-/** Runs handlers for the given queues until stopped. */
+/**
+ * One claim takes up to `limit` due jobs across the queues, oldest first, each queue read in the order of the
+ * `jobs_claim` index. Rows another worker holds are skipped (SKIP LOCKED), so replicas never take the same job.
+ */
+const CLAIM_SQL = `
+  UPDATE jobs SET status = 'running', attempts = attempts + 1,
+         locked_until = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
+   WHERE id IN (
+     SELECT due.id FROM unnest($1::text[]) AS q(name)
+      CROSS JOIN LATERAL (
+        SELECT id, run_at FROM jobs
+         WHERE queue = q.name AND run_at <= now()
+           AND (status = 'ready' OR (status = 'running' AND locked_until < now()))
+         ORDER BY run_at, id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED) due
+      ORDER BY due.run_at, due.id
+      LIMIT $2)
+  RETURNING id, queue, dedupe_key, payload, attempts, max_attempts`;
+
+/** Marks finished runs done; the attempts guard leaves a job alone that was claimed again after its lease ran out. */
+const DONE_SQL = `
+  UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now()
+    FROM jsonb_to_recordset($1::jsonb) AS d(id bigint, attempts integer)
+   WHERE jobs.id = d.id AND jobs.attempts = d.attempts`;
+
+/** After a job finishes with no backlog in sight, look again this soon (finishing jobs often enqueue new ones). */
+const FOLLOW_UP_POLL_MS = 5;
+
+/**
+ * Runs handlers for the given queues until stopped. Claims are batched: while due jobs keep filling every free
+ * slot, the next claim waits until a quarter of the slots are free again, and finished jobs are recorded as done
+ * together, in one statement per round trip. A job whose completion was not recorded (crash, database outage)
+ * runs again once its lease expires: delivery stays at least once, and handlers are idempotent.
+ */
 export function startWorker(
   db: Database,
   handlers: readonly QueueHandler<unknown>[],
@@ -107,100 +208,150 @@ export function startWorker(
 ): Worker {
   let stopped = false;
   let running = 0;
-  let timer: NodeJS.Timeout | undefined;
   let polling = false;
-  let wakeRequested = false;
+  let pollRequested = false;
+  /** The last claim filled every free slot, so more jobs are probably due. */
+  let backlog = false;
+  let timer: NodeJS.Timeout | undefined;
+  let timerDue = Number.POSITIVE_INFINITY;
   const idle: (() => void)[] = [];
   const byQueue = new Map(handlers.map((handler) => [handler.queue, handler]));
-  const queues = [...byQueue.keys()];
+  const queues = `{${[...byQueue.keys()].join(",")}}`;
+  const claimBatch = Math.max(1, Math.floor(options.concurrency / 4));
+  const completions = createCompletionRecorder(db, options.leaseMs, logger);
 
   const settleIdle = () => {
     if (running === 0) for (const resolve of idle.splice(0)) resolve();
   };
 
-  const schedule = (ms: number) => {
+  /** Polls after `ms`, unless a poll is already due sooner. */
+  const pollIn = (ms: number) => {
     if (stopped) return;
+    const due = Date.now() + ms;
+    if (timer !== undefined && timerDue <= due) return;
     clearTimeout(timer);
-    timer = setTimeout(poll, ms);
+    timerDue = due;
+    timer = setTimeout(() => {
+      timer = undefined;
+      timerDue = Number.POSITIVE_INFINITY;
+      void poll();
+    }, ms);
   };
 
   async function poll(): Promise<void> {
     if (stopped) return;
     if (polling) {
-      wakeRequested = true;
+      pollRequested = true;
       return;
     }
+    const free = options.concurrency - running;
+    if (free <= 0) return; // a finishing job polls again
     polling = true;
-    let claimedFull = false;
+    pollRequested = false;
+    let failed = false;
     try {
-      const free = options.concurrency - running;
-      if (free > 0) {
-        const rows = await db.query(
-          `UPDATE jobs SET status = 'running', attempts = attempts + 1,
-                  locked_until = now() + make_interval(secs => $3::float8 / 1000), updated_at = now()
-            WHERE id IN (
-              SELECT id FROM jobs
-               WHERE queue = ANY($1::text[]) AND run_at <= now()
-                 AND (status = 'ready' OR (status = 'running' AND locked_until < now()))
-               ORDER BY run_at, id
-               LIMIT $2
-               FOR UPDATE SKIP LOCKED)
-            RETURNING id, queue, dedupe_key, payload, attempts, max_attempts`,
-          [`{${queues.join(",")}}`, free, options.leaseMs],
-        );
-        claimedFull = rows.length === free;
-        for (const row of rows) run(row);
-      }
+      const rows = await db.query(CLAIM_SQL, [queues, free, options.leaseMs]);
+      backlog = rows.length === free;
+      dispatch(rows);
     } catch (error) {
+      failed = true;
+      backlog = false;
       logger.warn({ err: error }, "job claim failed; retrying");
     } finally {
       polling = false;
     }
-    const again = wakeRequested || claimedFull;
-    wakeRequested = false;
-    schedule(again && running < options.concurrency ? 0 : options.idlePollMs);
+    if (pollRequested && !failed) pollIn(0);
+    else if (!backlog) pollIn(options.idlePollMs);
   }
 
-  function run(row: unknown): void {
-    const queue = (row as { queue?: unknown }).queue;
-    const handler = typeof queue === "string" ? byQueue.get(queue) : undefined;
-    const claimed = ClaimedRow.parse(row);
-    running++;
-    void (async () => {
+  function finished(count: number): void {
+    running -= count;
+    settleIdle();
+    if (stopped) return;
+    if (!backlog) pollIn(FOLLOW_UP_POLL_MS);
+    else if (options.concurrency - running >= claimBatch || running === 0) pollIn(0);
+  }
+
+  function dispatch(rows: readonly unknown[]): void {
+    const batches = new Map<QueueHandler<unknown>, Job<unknown>[]>();
+    for (const row of rows) {
+      const queue = (row as { queue?: unknown }).queue;
+      const handler = typeof queue === "string" ? byQueue.get(queue) : undefined;
+      const claimed = ClaimedRow.parse(row);
+      running++;
       const base = {
         id: claimed.id,
         dedupeKey: claimed.dedupe_key,
         attempt: claimed.attempts,
         maxAttempts: claimed.max_attempts,
       };
+      const payload = handler?.payload.safeParse(claimed.payload);
+      if (handler === undefined || payload === undefined || !payload.success) {
+        const reason =
+          handler === undefined
+            ? `no handler for queue ${String(queue)}`
+            : `invalid payload: ${payload?.error?.message}`;
+        void park(claimed.id, new PermanentJobError(reason)).finally(() => finished(1));
+        continue;
+      }
+      const job: Job<unknown> = { ...base, payload: payload.data };
+      if (handler.handleBatch === undefined) {
+        runOne(handler, job);
+        continue;
+      }
+      const batch = batches.get(handler);
+      if (batch === undefined) batches.set(handler, [job]);
+      else batch.push(job);
+    }
+    for (const [handler, jobs] of batches) {
+      if (jobs.length === 1 && jobs[0] !== undefined) runOne(handler, jobs[0]);
+      else runBatch(handler, jobs);
+    }
+  }
+
+  function runOne(handler: QueueHandler<unknown>, job: Job<unknown>): void {
+    void (async () => {
       try {
-        if (handler === undefined) throw new PermanentJobError(`no handler for queue ${String(queue)}`);
-        const payload = handler.payload.safeParse(claimed.payload);
-        if (!payload.success) throw new PermanentJobError(`invalid payload: ${payload.error.message}`);
-        const job: Job<unknown> = { ...base, payload: payload.data };
         try {
           await handler.handle(job);
-          await db.query(
-            "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = now() WHERE id = $1 AND attempts = $2",
-            [job.id, job.attempt],
-          );
+          completions.add(job);
         } catch (error) {
           await fail(handler, job, error);
         }
       } catch (error) {
-        logger.error({ err: error, jobId: claimed.id }, "job could not be processed");
-        await db
-          .query("UPDATE jobs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1", [
-            claimed.id,
-            (error as Error).message,
-          ])
-          .catch(() => {});
+        await park(job.id, error);
       } finally {
-        running--;
-        settleIdle();
-        if (!stopped) schedule(0);
+        finished(1);
       }
     })();
+  }
+
+  function runBatch(handler: QueueHandler<unknown>, jobs: Job<unknown>[]): void {
+    void (async () => {
+      try {
+        await handler.handleBatch?.(jobs);
+      } catch (error) {
+        logger.debug(
+          { queue: handler.queue, jobs: jobs.length, err: error },
+          "job batch failed; running its jobs one by one",
+        );
+        for (const job of jobs) runOne(handler, job);
+        return;
+      }
+      for (const job of jobs) completions.add(job);
+      finished(jobs.length);
+    })();
+  }
+
+  /** A job that cannot be processed at all (no handler, bad payload, its failure not recordable) is parked. */
+  async function park(id: number, error: unknown): Promise<void> {
+    logger.error({ err: error, jobId: id }, "job could not be processed");
+    await db
+      .query("UPDATE jobs SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1", [
+        id,
+        (error as Error).message,
+      ])
+      .catch(() => {});
   }
 
   async function fail(handler: QueueHandler<unknown>, job: Job<unknown>, error: unknown): Promise<void> {
@@ -227,16 +378,76 @@ export function startWorker(
     });
   }
 
-  schedule(0);
+  pollIn(0);
   return {
-    wake() {
-      if (!stopped) schedule(0);
+    wake(delayMs = 0) {
+      pollIn(delayMs);
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       while (polling) await new Promise((resolve) => setTimeout(resolve, 10));
       if (running > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await completions.drain();
+    },
+  };
+}
+
+/**
+ * Records finished jobs as done, batched: the first completion is written at once, the ones that finish meanwhile
+ * go together in the next statement. A failed write is retried until the lease would have expired anyway.
+ */
+function createCompletionRecorder(db: Queryable, leaseMs: number, logger: Logger) {
+  let pending: { id: number; attempts: number; at: number }[] = [];
+  let writing: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let draining = false;
+
+  async function write(): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      try {
+        await db.query(DONE_SQL, [JSON.stringify(batch.map(({ id, attempts }) => ({ id, attempts })))]);
+      } catch (error) {
+        const now = Date.now();
+        pending = [...batch.filter((entry) => now - entry.at < leaseMs), ...pending];
+        logger.warn({ err: error, jobs: batch.length }, "recording finished jobs failed; retrying");
+        // After shutdown began there is no retry: those jobs run again once their lease expires.
+        if (!draining && pending.length > 0 && retryTimer === undefined) {
+          retryTimer = setTimeout(() => {
+            retryTimer = undefined;
+            start();
+          }, 500);
+          retryTimer.unref();
+        }
+        return;
+      }
+    }
+  }
+
+  function start(): void {
+    writing ??= write().finally(() => {
+      writing = undefined;
+    });
+  }
+
+  return {
+    add(job: Job<unknown>): void {
+      pending.push({ id: job.id, attempts: job.attempt, at: Date.now() });
+      // Gather every completion of this turn of the event loop into one write (a write in flight takes them next).
+      if (pending.length === 1) setImmediate(start);
+    },
+    /** Writes what is pending once more and waits for it (shutdown). */
+    async drain(): Promise<void> {
+      draining = true;
+      clearTimeout(retryTimer);
+      retryTimer = undefined;
+      await writing;
+      if (pending.length > 0) {
+        start();
+        await writing;
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -19,8 +19,15 @@ export function currentRequestId(): string | undefined {
 
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// New ids are a random per-process prefix (96 bits) and a counter: unique across replicas and restarts like a UUID,
+// at a fraction of the cost of drawing random bytes for every request.
+const ID_PREFIX = randomBytes(12).toString("hex");
+let nextId = 0;
+
 /** Keeps a caller's id when it is safe to log and forward; otherwise starts a new one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && ACCEPTABLE_REQUEST_ID.test(value) ? value : randomUUID();
+  if (value !== undefined && ACCEPTABLE_REQUEST_ID.test(value)) return value;
+  nextId++;
+  return `${ID_PREFIX}-${nextId.toString(36)}`;
 }

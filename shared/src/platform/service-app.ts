@@ -2,7 +2,7 @@ import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AnyRouter } from "@trpc/server";
 import { type Database, type DatabaseConfig, type Migration, migrate, openDatabase } from "./db/index.js";
-import { createHttpServer, type Readiness, type Routes } from "./http-server.js";
+import { createHttpServer, type FastQueries, type Readiness, type Routes } from "./http-server.js";
 import type { Logger } from "./logger.js";
 import { createHttpMetrics } from "./metrics.js";
 
@@ -17,6 +17,8 @@ export interface CommonConfig extends DatabaseConfig {
 export interface ServiceParts {
   routes: Routes;
   router: AnyRouter;
+  /** tRPC queries the service answers from its own cache (see FastQueries). */
+  fastQueries?: FastQueries;
   /** Stops background work; called after the listener closed and before the database closes. */
   stop?: () => Promise<void>;
 }
@@ -65,7 +67,11 @@ export async function startServiceApp(options: ServiceAppOptions): Promise<Servi
       logger,
       metrics,
       routes: parts.routes,
-      trpc: { router: parts.router, createContext: () => ({}) },
+      trpc: {
+        router: parts.router,
+        createContext: () => ({}),
+        ...(parts.fastQueries === undefined ? {} : { fastQueries: parts.fastQueries }),
+      },
       readiness,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,

@@ -15,7 +15,9 @@ export interface DatabaseConfig {
 export function openDatabase(config: DatabaseConfig, applicationName: string): Promise<Database> | Database {
   if (config.DATABASE_URL === undefined) {
     // Loaded on demand: services on PostgreSQL never pay PGlite's start-up cost.
-    return import("./pglite.js").then(({ openPglite }) => openPglite(config.DATA_DIR));
+    return import("./pglite.js").then(({ openPglite, openPgliteInMemory }) =>
+      config.DATA_DIR === undefined ? openPgliteInMemory() : openPglite(config.DATA_DIR),
+    );
   }
   return openPostgres({
     url: config.DATABASE_URL,

@@ -1,3 +1,7 @@
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { Database, Queryable, SqlParam } from "./database.js";
 
@@ -10,6 +14,10 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(template === undefined ? {} : { loadDataDir: template }),
   });
+  return asDatabase(db);
+}
+
+function asDatabase(db: PGlite): Database {
   const wrap = (target: Pick<PGlite, "query" | "exec">): Queryable => ({
     query: async (sql, params = []) => (await target.query(sql, params as SqlParam[])).rows,
     exec: async (sql) => {
@@ -25,6 +33,47 @@ export async function openPglite(dataDir: string | undefined, template?: Blob): 
     withConnection: (fn) => fn(connection),
     close: () => db.close(),
   };
+}
+
+/**
+ * A fresh in-memory database, started from a cached empty cluster: initdb in WebAssembly takes seconds on every
+ * start (and on every `npm run dev` restart), loading its result about one. The cache is the gzipped data
+ * directory of a new cluster in the temp directory, one per installed PGlite build, written atomically by the
+ * first process that needs it. If it cannot be read, written or loaded, the database starts the slow way.
+ */
+export async function openPgliteInMemory(): Promise<Database> {
+  const file = await templateFile().catch(() => undefined);
+  if (file !== undefined) {
+    const cached = await readFile(file).catch(() => undefined);
+    if (cached !== undefined) {
+      try {
+        return await openPglite(undefined, new Blob([cached]));
+      } catch {
+        // unusable template: start from scratch and write a new one
+      }
+    }
+  }
+  const db = await PGlite.create();
+  if (file !== undefined) {
+    try {
+      // Still empty: dumped before anything (migrations included) touches it.
+      const template = Buffer.from(await (await db.dumpDataDir("gzip")).arrayBuffer());
+      await mkdir(path.dirname(file), { recursive: true });
+      const partial = `${file}.${process.pid}.tmp`;
+      await writeFile(partial, template);
+      await rename(partial, file);
+    } catch {
+      // no cache this time
+    }
+  }
+  return asDatabase(db);
+}
+
+/** Where the template for the installed PGlite build lives: keyed by its entry file's size and modification time. */
+async function templateFile(): Promise<string> {
+  const entry = await stat(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
+  const build = `${entry.size.toString(36)}-${Math.floor(entry.mtimeMs).toString(36)}`;
+  return path.join(os.tmpdir(), "invoicing-pglite", `empty-cluster-${build}.tar.gz`);
 }
 
 /** A fresh, empty cluster's data directory as a tarball, for `openPglite(undefined, template)`. */

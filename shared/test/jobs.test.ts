@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  createLogger,
+  enqueue,
+  enqueueMany,
+  enqueueWith,
+  type Job,
+  jobsClaimOrderMigration,
+  jobsMigration,
+  migrate,
+  type QueueHandler,
+  startWorker,
+} from "../src/platform/index.js";
+import { testStores, waitFor } from "../testing/index.js";
+
+const logger = createLogger("jobs-test", "silent");
+const Payload = z.object({ n: z.number() });
+const options = { concurrency: 8, leaseMs: 30_000, idlePollMs: 20, retryBaseMs: 10, retryMaxMs: 50 };
+
+describe.each(testStores())("the job worker on $name", (store) => {
+  const open = async () => {
+    const database = await store.create();
+    const db = await database.open();
+    await migrate(db, "jobs-test", [jobsMigration, jobsClaimOrderMigration]);
+    return {
+      db,
+      async close() {
+        await db.close();
+        await database.drop();
+      },
+    };
+  };
+  const statuses = async (db: Awaited<ReturnType<typeof open>>["db"]) =>
+    (await db.query("SELECT queue, status, count(*)::int AS n FROM jobs GROUP BY 1, 2 ORDER BY 1, 2")) as {
+      queue: string;
+      status: string;
+      n: number;
+    }[];
+
+  it("runs every job of every queue and records each as done", async () => {
+    const { db, close } = await open();
+    try {
+      for (let n = 0; n < 40; n++)
+        await enqueue(db, n % 2 === 0 ? "a" : "b", { n }, { dedupeKey: `k${n}`, maxAttempts: 3 });
+      const seen: number[] = [];
+      const handler = (queue: string): QueueHandler<unknown> => ({
+        queue,
+        payload: Payload as z.ZodType<unknown>,
+        async handle(job: Job<unknown>) {
+          seen.push((job.payload as { n: number }).n);
+        },
+      });
+      const worker = startWorker(db, [handler("a"), handler("b")], options, logger);
+      await waitFor(async () => (seen.length >= 40 ? true : undefined), { timeoutMs: 20_000, what: "all jobs" });
+      await worker.stop();
+      expect([...new Set(seen)].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+      expect(await statuses(db)).toEqual([
+        { queue: "a", status: "done", n: 20 },
+        { queue: "b", status: "done", n: 20 },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("hands jobs claimed together to handleBatch, and one by one to handle when the batch fails", async () => {
+    const { db, close } = await open();
+    try {
+      await enqueueMany(
+        db,
+        "batch",
+        Array.from({ length: 30 }, (_, n) => ({ payload: { n }, dedupeKey: `b${n}` })),
+        { maxAttempts: 3 },
+      );
+      const batches: number[] = [];
+      const single: number[] = [];
+      let failNextBatch = true;
+      const worker = startWorker(
+        db,
+        [
+          {
+            queue: "batch",
+            payload: Payload as z.ZodType<unknown>,
+            async handle(job) {
+              single.push((job.payload as { n: number }).n);
+            },
+            async handleBatch(jobs) {
+              if (failNextBatch) {
+                failNextBatch = false;
+                throw new Error("batch failed");
+              }
+              batches.push(jobs.length);
+            },
+          },
+        ],
+        options,
+        logger,
+      );
+      await waitFor(async () => (single.length + batches.reduce((sum, n) => sum + n, 0) >= 30 ? true : undefined), {
+        timeoutMs: 20_000,
+        what: "all jobs",
+      });
+      await worker.stop();
+      expect(single.length).toBeGreaterThan(0); // the failed batch, job by job
+      expect(single.length + batches.reduce((sum, n) => sum + n, 0)).toBe(30);
+      expect(await statuses(db)).toEqual([{ queue: "batch", status: "done", n: 30 }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("enqueues in the same statement as a state change, and only when it happened", async () => {
+    const { db, close } = await open();
+    try {
+      await db.exec("CREATE TABLE things (id text PRIMARY KEY)");
+      const insert = (id: string) => {
+        const job = enqueueWith("inserted", { queue: "q", payload: { id }, dedupeKey: id, maxAttempts: 1 }, 2);
+        return db.query(
+          `WITH inserted AS (INSERT INTO things (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id),
+                queued AS (${job.sql})
+           SELECT id FROM inserted`,
+          [id, ...job.params],
+        );
+      };
+      expect(await insert("t1")).toHaveLength(1);
+      expect(await insert("t1")).toHaveLength(0);
+      expect(await db.query("SELECT dedupe_key, payload FROM jobs")).toEqual([
+        { dedupe_key: "t1", payload: { id: "t1" } },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+});
