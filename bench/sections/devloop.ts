@@ -49,6 +49,13 @@ export async function devloopSection(report: Report): Promise<void> {
           ...(database === undefined ? {} : { DATABASE_URL: database.url }),
         },
       });
+      if (child.pid !== undefined && settings.nice !== 0) {
+        try {
+          os.setPriority(child.pid, settings.nice); // inherited by tsx and the service it starts
+        } catch {
+          // not permitted
+        }
+      }
       let output = "";
       child.stdout?.on("data", (chunk: Buffer) => {
         output = (output + chunk.toString()).slice(-5000);
@@ -91,7 +98,7 @@ export async function devloopSection(report: Report): Promise<void> {
         fmt.ms,
         { below: TARGET_MS, label: "< 1.5 s" },
         `median of ${times.length} edits of ${EDITED_FILE} under \`npm run dev\` (tsx watch): ${times.map((t) => Math.round(t)).join(", ")} ms` +
-          (store === "PGlite" ? "; every restart starts an in-memory PGlite" : ""),
+          (store === "PGlite" ? "; every restart loads an in-memory PGlite and migrates it" : ""),
       );
       report.info(area, `dev server RSS, whole process tree (${store})`, fmt.mb(rss), "npm + tsx watch + the service");
     } catch (error) {

@@ -52,9 +52,12 @@ const memoryMi = (value: string) =>
       ? Number(value.slice(0, -2)) * 1024
       : Number(value) / MI;
 
-/** Same figure within 25% (and one rounding step): run-to-run noise does not count as a mismatch. */
+/**
+ * Same figure within a third (and one rounding step): on a shared machine CPU shares and RSS under load (which
+ * depends on when V8 runs its major GCs) vary that much between runs, and that alone is not a mismatch.
+ */
 function close(manifest: Resources, recommended: Resources): boolean {
-  const near = (a: number, b: number, step: number) => Math.abs(a - b) <= Math.max(step, 0.25 * b);
+  const near = (a: number, b: number, step: number) => Math.abs(a - b) <= Math.max(step, 0.34 * b);
   return (
     near(cpuMillis(manifest.requests.cpu), cpuMillis(recommended.requests.cpu), 50) &&
     near(memoryMi(manifest.requests.memory), memoryMi(recommended.requests.memory), 16) &&
