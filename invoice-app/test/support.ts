@@ -1,44 +1,22 @@
 import { PAYMENT_EVENTS_PATH } from "@invoicing/shared/contract";
-import { createLogger, type ServiceApp } from "@invoicing/shared/platform";
-import { freePort, type TestStore } from "@invoicing/shared/testing";
+import { createLogger } from "@invoicing/shared/platform";
+import { freePort, type StartedService, startOnFreshDatabase, type TestStore } from "@invoicing/shared/testing";
 import { type StartedProvider, startProvider } from "../../payment-provider/test/support.js";
 import { startInvoiceApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 
-export interface StartedInvoiceApp {
-  app: ServiceApp;
-  url: string;
-  stop(): Promise<void>;
-}
+export type StartedInvoiceApp = StartedService;
 
 /** Starts the real invoice-app on a random loopback port with a fresh database, talking to providerUrl. */
-export async function startInvoices(
+export function startInvoices(
   store: TestStore,
   providerUrl: string,
   env: Record<string, string> = {},
 ): Promise<StartedInvoiceApp> {
-  const database = await store.create();
-  const config = loadConfig({
-    PORT: "0",
-    HOST: "127.0.0.1",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    PAYMENT_PROVIDER_URL: providerUrl,
-    ...(database.url === undefined ? {} : { DATABASE_URL: database.url }),
-    ...env,
+  return startOnFreshDatabase(store, (base, db) => {
+    const config = loadConfig({ ...base, PAYMENT_PROVIDER_URL: providerUrl, ...env });
+    return startInvoiceApp(config, { db, logger: createLogger("invoice-app", config.LOG_LEVEL) });
   });
-  const app = await startInvoiceApp(config, {
-    db: await database.open(),
-    logger: createLogger("invoice-app", config.LOG_LEVEL),
-  });
-  return {
-    app,
-    url: app.url,
-    async stop() {
-      await app.stop();
-      await app.db.close();
-      await database.drop();
-    },
-  };
 }
 
 export interface Stack {
