@@ -55,13 +55,33 @@ export async function waitFor<T>(
   }
 }
 
-/** A loopback port that was free a moment ago, for services that must know each other's address up front. */
+const handedOut = new Set<number>();
+
+/**
+ * A port that was free a moment ago, for services that must know each other's address up front.
+ * Drawn below the kernel's ephemeral range: a port the kernel picked (`listen(0)`) can be taken again in the
+ * seconds before the service binds it, as the source port of any outgoing connection (database pools, load
+ * generators, other tests), and the service then fails with EADDRINUSE. Ports below that range are handed out
+ * only by explicit binds. Checked on the wildcard address, which conflicts with a bind on any interface.
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import("node:net");
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
+  const { readFile } = await import("node:fs/promises");
+  const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "32768 60999");
+  const ephemeralStart = Number(range.trim().split(/\s+/)[0]) || 32768;
+  const [low, high] = [Math.max(1024, ephemeralStart - 20_000), ephemeralStart];
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (handedOut.has(port)) continue;
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise((resolve) => server.close(resolve));
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found between ${low} and ${high}`);
 }
