@@ -2,15 +2,20 @@ import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite, PGliteOptions } from "@electric-sql/pglite";
 import type { Database, Queryable, SqlParam } from "./database.js";
+
+// Imported when first used, also in the release bundle (a static import there would load PGlite's 1.5 MB of
+// JavaScript into every service, PostgreSQL-backed ones included).
+const createPglite = async (options: PGliteOptions = {}): Promise<PGlite> =>
+  (await import("@electric-sql/pglite")).PGlite.create(options);
 
 /**
  * Embedded PostgreSQL (WASM) for development and tests: same SQL, no server.
  * `template` is a data-directory tarball (from `dumpDataDir`) to start from instead of running initdb.
  */
 export async function openPglite(dataDir: string | undefined, template?: Blob): Promise<Database> {
-  const db = await PGlite.create({
+  const db = await createPglite({
     ...(dataDir === undefined ? {} : { dataDir }),
     ...(template === undefined ? {} : { loadDataDir: template }),
   });
@@ -53,7 +58,7 @@ export async function openPgliteInMemory(): Promise<Database> {
       }
     }
   }
-  const db = await PGlite.create();
+  const db = await createPglite();
   if (file !== undefined) {
     try {
       // Still empty: dumped before anything (migrations included) touches it.
@@ -78,7 +83,7 @@ async function templateFile(): Promise<string> {
 
 /** A fresh, empty cluster's data directory as a tarball, for `openPglite(undefined, template)`. */
 export async function createPgliteTemplate(): Promise<Blob> {
-  const db = await PGlite.create();
+  const db = await createPglite();
   try {
     return await db.dumpDataDir("none");
   } finally {
