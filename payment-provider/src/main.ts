@@ -1,14 +1,4 @@
-import { createLogger, runMain } from "@invoicing/shared/platform";
-import { SERVICE_NAME, startPaymentProvider } from "./app.js";
-import { loadConfig, type PaymentProviderConfig } from "./config.js";
+import { runService } from "@invoicing/shared/platform";
+import { service } from "./service.js";
 
-let config: PaymentProviderConfig | undefined;
-await runMain(
-  async () => {
-    config = loadConfig();
-    const logger = createLogger(SERVICE_NAME, config.LOG_LEVEL);
-    const app = await startPaymentProvider(config, { logger });
-    return { logger, stop: app.stop };
-  },
-  () => config?.SHUTDOWN_TIMEOUT_MS ?? 20_000,
-);
+await runService(service);

@@ -1,0 +1,134 @@
+// `npm run dev -w <service>`: runs the service from its TypeScript sources and restarts it whenever a file under
+// <service>/src or shared/src is saved. The service runs in a worker thread that is replaced on every save; the
+// database is opened once here and stays open across restarts (scripts/dev/database-bridge.ts), so a restart costs
+// only loading the code again (a few hundred ms) instead of a new process that loads embedded PostgreSQL (seconds),
+// and the data survives it. Environment as for the service itself.
+import { type FSWatcher, watch } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { type Database, openDatabase, type ServiceDefinition } from "@invoicing/shared/platform";
+import { serveDatabase } from "./database-bridge.js";
+import type { ServiceWorkerData, ServiceWorkerMessage } from "./service-worker.js";
+
+const serviceDir = process.cwd();
+const repoRoot = path.resolve(serviceDir, "..");
+const entry = pathToFileURL(path.join(serviceDir, "src/service.ts")).href;
+const watchedDirs = [path.join(serviceDir, "src"), path.join(repoRoot, "shared/src")];
+const workerFile = new URL("./service-worker.ts", import.meta.url);
+const STOP_GRACE_MS = 1_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+const say = (message: string) => process.stderr.write(`[dev] ${message}\n`);
+
+type DevConfig = { LOG_LEVEL: string; SHUTDOWN_TIMEOUT_MS: number } & Parameters<typeof openDatabase>[0];
+
+let db: Database;
+let name: string;
+try {
+  const { service } = (await import(entry)) as { service: ServiceDefinition<DevConfig> };
+  const config = service.loadConfig();
+  name = service.name;
+  db = await openDatabase(config, name);
+} catch (error) {
+  // Not something a save fixes: fail the way the service itself would.
+  const message = error instanceof Error ? error.message : String(error);
+  const kind = error instanceof Error && error.name === "ConfigError" ? "config error" : "startup failed";
+  process.stderr.write(`${kind}: ${message}\n`);
+  process.exit(1);
+}
+
+let current: { worker: Worker; port: MessagePort } | undefined;
+
+/** Starts the service's current code in a new worker; resolves once it serves or has failed. */
+async function startService(): Promise<void> {
+  const started = performance.now();
+  const { port1, port2 } = new MessageChannel();
+  serveDatabase(db, port1);
+  const workerData: ServiceWorkerData = {
+    entry,
+    databasePort: port2,
+    databaseKind: db.kind,
+    stopGraceMs: STOP_GRACE_MS,
+  };
+  // process.execArgv carries tsx's loader, so the worker imports TypeScript too.
+  const worker = new Worker(workerFile, { execArgv: process.execArgv, workerData, transferList: [port2] });
+  current = { worker, port: port1 };
+  const outcome = await new Promise<ServiceWorkerMessage>((resolve) => {
+    worker.on("message", (message: ServiceWorkerMessage) => {
+      if (message.type === "ready" || message.type === "failed") resolve(message);
+    });
+    worker.once("error", (error) => resolve({ type: "failed", message: error.stack ?? error.message }));
+    worker.once("exit", (code) => resolve({ type: "failed", message: `worker exited with code ${code}` }));
+  });
+  worker.on("error", (error) => say(`${name} crashed: ${error.stack ?? error.message}; waiting for a change`));
+  if (outcome.type === "ready") say(`${name} ready in ${Math.round(performance.now() - started)} ms`);
+  else say(`${name} not running: ${outcome.message}\n[dev] waiting for a change`);
+}
+
+async function stopService(): Promise<void> {
+  if (current === undefined) return;
+  const { worker, port } = current;
+  current = undefined;
+  const stopped = new Promise<void>((resolve) => {
+    worker.on("message", (message: { type?: string }) => {
+      if (message.type === "stopped") resolve();
+    });
+    worker.once("exit", () => resolve());
+  });
+  worker.postMessage("stop");
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+  clearTimeout(timer);
+  await worker.terminate();
+  port.close(); // rolls back whatever the old code left open
+}
+
+let restarting: Promise<void> | undefined;
+let again = false;
+let closing = false;
+
+function restart(): void {
+  if (closing) return;
+  if (restarting !== undefined) {
+    again = true;
+    return;
+  }
+  restarting = stopService()
+    .then(startService)
+    .finally(() => {
+      restarting = undefined;
+      if (again) {
+        again = false;
+        restart();
+      }
+    });
+}
+
+let debounce: NodeJS.Timeout | undefined;
+const watchers: FSWatcher[] = watchedDirs.map((dir) =>
+  watch(dir, { recursive: true }, (_event, file) => {
+    if (file === null || !/\.(ts|json)$/.test(file)) return;
+    clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      say(`${path.relative(repoRoot, path.join(dir, file))} changed, restarting`);
+      restart();
+    }, 30);
+  }),
+);
+
+async function shutdown(signal: string): Promise<void> {
+  if (closing) process.exit(1); // a second signal: do not wait
+  closing = true;
+  say(`${signal}: stopping`);
+  for (const watcher of watchers) watcher.close();
+  clearTimeout(debounce);
+  await restarting;
+  await stopService();
+  await db.close();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+await startService();
