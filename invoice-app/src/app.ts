@@ -6,7 +6,9 @@ import { createRoutes, invoiceFastQueries } from "./http/routes.js";
 import { InvoicesService } from "./invoices-service.js";
 import { createPaymentProviderClient, type PaymentProviderClient } from "./payments/payment-provider-client.js";
 import { paymentRequestHandler } from "./payments/payment-requests.js";
+import { startPendingRecheck } from "./payments/pending-recheck.js";
 import { InvoiceListCache } from "./store/invoice-list-cache.js";
+import { InvoicesRepository } from "./store/invoices-repository.js";
 import { migrations } from "./store/migrations.js";
 import { createInvoiceAppRouter } from "./trpc/router.js";
 
@@ -46,6 +48,14 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
         },
         deps.logger,
       );
+      const recheck =
+        config.PENDING_RECHECK_MS > 0
+          ? startPendingRecheck(new InvoicesRepository(db), deps.logger, {
+              staleMs: config.PENDING_RECHECK_MS,
+              maxAttempts: config.PAYMENT_MAX_ATTEMPTS,
+              queued: () => worker.wake(),
+            })
+          : undefined;
       const invoices = new InvoicesService(db, {
         maxPaymentAttempts: config.PAYMENT_MAX_ATTEMPTS,
         maxWaitMs: config.PAY_WAIT_MAX_MS,
@@ -61,6 +71,7 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
         router: createInvoiceAppRouter(invoices),
         fastQueries: invoiceFastQueries(invoices),
         stop: async () => {
+          await recheck?.stop();
           await worker.stop();
           listCache.stop();
         },

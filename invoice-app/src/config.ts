@@ -11,6 +11,12 @@ const InvoiceAppEnv = z.object({
   PAYMENT_MAX_ATTEMPTS: boundedInt(1, 100, 10),
   PAYMENT_RETRY_BASE_MS: positiveMs(200),
   PAYMENT_RETRY_MAX_MS: positiveMs(30_000),
+  /**
+   * A pending invoice that has heard nothing for this long has its payment request sent again under the same
+   * idempotency key, which returns the payment as it stands: the outcome of a settlement event that never arrived
+   * is recorded. 0 turns it off.
+   */
+  PENDING_RECHECK_MS: positiveMs(300_000),
   /** Payment requests in flight at once per process. */
   WORKER_CONCURRENCY: boundedInt(1, 512, 32),
   /** Longest a caller may block on `POST /invoices/pay?wait=...`. */

@@ -118,6 +118,33 @@ describe.each(testStores())("invoices repository on $name", (store) => {
     expect(await repository.startPayments(5, "C5")).toEqual([]);
   });
 
+  it("re-queues a stale pending invoice's request under the same key, once per period, never beside a live one", async () => {
+    await repository.create({ id: "P1", amountMinor: 700, currency: "EUR" });
+    expect(await repository.startPayments(5, "P1")).toEqual(["P1"]);
+    // Its first request is still queued: nothing to reconcile yet, however old.
+    expect(await repository.requeueStalePending(0, 100, 5)).not.toContain("P1");
+
+    await db.query("UPDATE jobs SET status = 'done' WHERE dedupe_key = 'invoice:P1:attempt:1'");
+    expect(await repository.requeueStalePending(60_000, 100, 5)).not.toContain("P1"); // not stale yet
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await repository.requeueStalePending(10, 100, 5)).toEqual(["P1"]);
+    const jobs = await jobsFor("P1");
+    expect(jobs).toHaveLength(2);
+    expect(jobs[1]?.dedupe_key).toMatch(/^invoice:P1:attempt:1:check:\d+$/);
+    const [check] = (await db.query("SELECT payload FROM jobs WHERE dedupe_key = $1", [jobs[1]?.dedupe_key ?? ""])) as {
+      payload: unknown;
+    }[];
+    expect(check?.payload).toEqual({
+      invoiceId: "P1",
+      amountMinor: 700,
+      currency: "EUR",
+      idempotencyKey: "invoice:P1:attempt:1",
+    });
+    // That check is queued now, and the invoice was just checked: the next sweep leaves it alone.
+    expect(await repository.requeueStalePending(10, 100, 5)).not.toContain("P1");
+    expect((await repository.get("P1"))?.status).toBe("pending");
+  });
+
   it("records each event id once", async () => {
     expect(await repository.markEventSeen("evt-1")).toBe(true);
     expect(await repository.markEventSeen("evt-1")).toBe(false);

@@ -128,6 +128,42 @@ export class InvoicesRepository {
   }
 
   /**
+   * Transactional outbox for reconciliation: queues the payment request again, under the same idempotency key, for
+   * pending invoices that have heard nothing for `staleMs` and have no request of theirs queued or running. The
+   * provider answers a repeated key with the payment as it stands, so an outcome whose event never arrived (the
+   * webhook gave up, the event was lost) is recorded; nothing is charged twice. Returns the ids re-queued.
+   */
+  async requeueStalePending(staleMs: number, limit: number, maxAttempts: number): Promise<string[]> {
+    const rows = await this.db.query(
+      `WITH stale AS (
+         SELECT i.id FROM invoices i
+          WHERE i.status = 'pending' AND i.payment_key IS NOT NULL
+            AND greatest(i.updated_at, coalesce(i.payment_checked_at, i.updated_at))
+                < now() - make_interval(secs => $1::float8 / 1000)
+            AND NOT EXISTS (
+              SELECT 1 FROM jobs j
+               WHERE j.queue = $3 AND j.status IN ('ready', 'running') AND j.payload->>'invoiceId' = i.id)
+          ORDER BY i.updated_at
+          LIMIT $2
+          FOR UPDATE OF i SKIP LOCKED),
+       checked AS (
+         UPDATE invoices i SET payment_checked_at = now()
+           FROM stale WHERE i.id = stale.id
+         RETURNING i.id, i.amount_minor, i.currency, i.payment_key)
+       INSERT INTO jobs (queue, dedupe_key, payload, max_attempts)
+       SELECT $3, payment_key || ':check:' || (extract(epoch FROM now()) * 1000)::bigint,
+              jsonb_build_object('invoiceId', id, 'amountMinor', amount_minor, 'currency', currency,
+                                 'idempotencyKey', payment_key),
+              $4
+         FROM checked
+       ON CONFLICT (queue, dedupe_key) DO NOTHING
+       RETURNING payload->>'invoiceId' AS id`,
+      [staleMs, limit, PAYMENT_QUEUE, maxAttempts],
+    );
+    return rows.map((row) => IdRow.parse(row).id);
+  }
+
+  /**
    * Applies an attempt's outcome to the invoice that still owns that idempotency key. Returns false when it
    * changes nothing: a duplicate, a stale attempt, or an invoice already paid. A success also lands on an invoice
    * whose attempt was given up as unknown: the money moved, so the invoice is paid.

@@ -55,4 +55,10 @@ export const migrations: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION invoices_bump_version();
     `,
   },
+  {
+    // When a pending invoice's payment was last asked about again (store/invoices-repository.ts,
+    // requeueStalePending): kept apart from updated_at, which only real changes move.
+    id: "004_payment_checked_at",
+    sql: "ALTER TABLE invoices ADD COLUMN payment_checked_at timestamptz;",
+  },
 ];
