@@ -66,7 +66,13 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
       return {
         routes: {
           ...createRoutes(invoices),
-          ...paymentEventRoutes(invoices, new WebhookSigner(config.WEBHOOK_SECRET)),
+          ...paymentEventRoutes(
+            invoices,
+            new WebhookSigner(
+              config.WEBHOOK_SECRET,
+              config.WEBHOOK_SECRET_PREVIOUS === undefined ? [] : [config.WEBHOOK_SECRET_PREVIOUS],
+            ),
+          ),
         },
         router: createInvoiceAppRouter(invoices),
         fastQueries: invoiceFastQueries(invoices),

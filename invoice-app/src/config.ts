@@ -17,6 +17,14 @@ const InvoiceAppEnv = z.object({
    * is recorded. 0 turns it off.
    */
   PENDING_RECHECK_MS: positiveMs(300_000),
+  /**
+   * The webhook secret being rotated out: events signed with it are still accepted, so payment-provider can move to
+   * the new WEBHOOK_SECRET after invoice-app without a gap. Remove it once payment-provider signs with the new one.
+   */
+  WEBHOOK_SECRET_PREVIOUS: z
+    .string()
+    .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
+    .optional(),
   /** Payment requests in flight at once per process. */
   WORKER_CONCURRENCY: boundedInt(1, 512, 32),
   /** Longest a caller may block on `POST /invoices/pay?wait=...`. */

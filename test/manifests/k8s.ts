@@ -186,11 +186,14 @@ export function resolveEnv(
     else if (ref.configMapKeyRef?.name) {
       const { name, key } = ref.configMapKeyRef;
       const value = dataOf(find(objects, "ConfigMap", namespace, name))?.[key];
-      env.set(variable.name, { source: { from: "configMap", name, key }, value });
+      // An optional reference to a missing key leaves the variable unset, as the kubelet does.
+      if (value !== undefined || ref.configMapKeyRef.optional !== true)
+        env.set(variable.name, { source: { from: "configMap", name, key }, value });
     } else if (ref.secretKeyRef?.name) {
       const { name, key } = ref.secretKeyRef;
       const value = dataOf(find(objects, "Secret", namespace, name))?.[key];
-      env.set(variable.name, { source: { from: "secret", name, key }, value });
+      if (value !== undefined || ref.secretKeyRef.optional !== true)
+        env.set(variable.name, { source: { from: "secret", name, key }, value });
     } else env.set(variable.name, { source: { from: "other" }, value: undefined });
   }
   return env;

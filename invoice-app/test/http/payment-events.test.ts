@@ -147,3 +147,34 @@ describe.each(testStores())("invoice-app payment events webhook on $name", (stor
     expect(mismatched.status).toBe(401);
   });
 });
+
+describe("invoice-app during a webhook secret rotation", () => {
+  const [previous, current, unknown] = ["previous", "current", "unknown"].map((name) =>
+    `${name}-secret-`.padEnd(40, "x"),
+  );
+  let invoices: StartedInvoiceApp;
+  beforeAll(async () => {
+    const [store] = testStores();
+    if (store === undefined) throw new Error("no test store");
+    invoices = await startInvoices(store, "http://127.0.0.1:9", {
+      WEBHOOK_SECRET: current as string,
+      WEBHOOK_SECRET_PREVIOUS: previous as string,
+    });
+  });
+  afterAll(() => invoices?.stop());
+
+  it("accepts events signed with the current or the previous secret, and no other", async () => {
+    const post = (secret: string, event: PaymentSettled) => {
+      const body = JSON.stringify(event);
+      return request(invoices.url, PAYMENT_EVENTS_PATH, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json", ...new WebhookSigner(secret).sign(event.eventId, body) },
+      });
+    };
+    expect((await post(current as string, settled("I1", 1, "succeeded", "evt_current"))).status).toBe(200);
+    expect((await post(previous as string, settled("I2", 1, "succeeded", "evt_previous"))).status).toBe(200);
+    const refused = await post(unknown as string, settled("I3", 1, "succeeded", "evt_unknown"));
+    expect(refused.status).toBe(401);
+  });
+});

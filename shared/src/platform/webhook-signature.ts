@@ -7,9 +7,16 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
  */
 export class WebhookSigner {
   private readonly webhook: Webhook;
+  private readonly accepted: readonly Webhook[];
 
-  constructor(secret: string) {
-    this.webhook = new Webhook(Buffer.from(secret, "utf8"), { format: "raw" });
+  /**
+   * Signs with `secret`. Verifies against `secret` and, during a rotation, the `previous` ones: senders still
+   * signing with an old secret keep being accepted until every one of them has the new secret.
+   */
+  constructor(secret: string, previous: readonly string[] = []) {
+    const webhookFor = (value: string) => new Webhook(Buffer.from(value, "utf8"), { format: "raw" });
+    this.webhook = webhookFor(secret);
+    this.accepted = [this.webhook, ...previous.map(webhookFor)];
   }
 
   sign(id: string, body: string, at = new Date()): Record<string, string> {
@@ -32,20 +39,19 @@ export class WebhookSigner {
     if (id === undefined || timestamp === undefined || signature === undefined) {
       return "missing webhook-id, webhook-timestamp or webhook-signature header";
     }
-    try {
-      this.webhook.verify(
-        body,
-        {
-          "webhook-id": id,
-          "webhook-timestamp": timestamp,
-          "webhook-signature": signature,
-        },
-        { jsonParse: false },
-      );
-      return undefined;
-    } catch (error) {
-      if (error instanceof WebhookVerificationError) return error.message;
-      return "signature could not be verified";
+    let problem: string | undefined;
+    for (const webhook of this.accepted) {
+      try {
+        webhook.verify(
+          body,
+          { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature },
+          { jsonParse: false },
+        );
+        return undefined;
+      } catch (error) {
+        problem ??= error instanceof WebhookVerificationError ? error.message : "signature could not be verified";
+      }
     }
+    return problem;
   }
 }
