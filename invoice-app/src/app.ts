@@ -8,6 +8,7 @@ import { createPaymentProviderClient, type PaymentProviderClient } from "./payme
 import { paymentRequestHandler } from "./payments/payment-requests.js";
 import { startPendingRecheck } from "./payments/pending-recheck.js";
 import { InvoiceListCache } from "./store/invoice-list-cache.js";
+import { InvoiceVersionWatch } from "./store/invoice-version-watch.js";
 import { InvoicesRepository } from "./store/invoices-repository.js";
 import { migrations } from "./store/migrations.js";
 import { createInvoiceAppRouter } from "./trpc/router.js";
@@ -36,6 +37,7 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
           timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS,
         });
       const listCache = new InvoiceListCache(db, deps.logger);
+      const versions = new InvoiceVersionWatch(db, deps.logger);
       const worker = startWorker(
         db,
         [paymentRequestHandler(db, provider, deps.logger, () => listCache.invalidate())],
@@ -74,12 +76,13 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
             ),
           ),
         },
-        router: createInvoiceAppRouter(invoices),
+        router: createInvoiceAppRouter(invoices, versions),
         fastQueries: invoiceFastQueries(invoices),
         stop: async () => {
           await recheck?.stop();
           await worker.stop();
           listCache.stop();
+          versions.stop();
         },
       };
     },

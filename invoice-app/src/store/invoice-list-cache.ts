@@ -68,8 +68,9 @@ const LIST_WITH_VERSION_SQL = `
     LEFT JOIN invoices i ON true
    ORDER BY i.created_at, i.id`;
 
-const VERSION_SQL = "SELECT coalesce(sum(version), 0)::text AS version FROM invoice_versions";
-const VersionRow = z.object({ version: z.string() });
+/** The sum of the per-backend change counters: it grows with every statement that changes invoices. */
+export const VERSION_SQL = "SELECT coalesce(sum(version), 0)::text AS version FROM invoice_versions";
+export const VersionRow = z.object({ version: z.string() });
 
 /**
  * The invoice list, read once and served from memory until something changes it. Correct across replicas:

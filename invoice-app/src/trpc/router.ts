@@ -3,6 +3,7 @@ import { createTrpc } from "@invoicing/shared/platform";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { InvoiceNotFoundError, type InvoicesService } from "../invoices-service.js";
+import type { InvoiceVersionWatch } from "../store/invoice-version-watch.js";
 import { InvoiceExistsError } from "../store/invoices-repository.js";
 import { invoiceChanges } from "./invoice-changes.js";
 
@@ -16,7 +17,7 @@ function toTrpcError(error: unknown): never {
   throw error;
 }
 
-export function createInvoiceAppRouter(invoices: InvoicesService) {
+export function createInvoiceAppRouter(invoices: InvoicesService, versions: InvoiceVersionWatch) {
   return t.router({
     invoices: t.router({
       list: t.procedure.output(z.array(Invoice)).query(() => invoices.list()),
@@ -42,7 +43,7 @@ export function createInvoiceAppRouter(invoices: InvoicesService) {
       onChange: t.procedure
         .input(z.strictObject({ since: z.iso.datetime().optional() }).optional())
         .subscription(({ input, signal }) =>
-          invoiceChanges(invoices, input?.since === undefined ? new Date() : new Date(input.since), signal),
+          invoiceChanges(invoices, versions, input?.since === undefined ? new Date() : new Date(input.since), signal),
         ),
     }),
   });
