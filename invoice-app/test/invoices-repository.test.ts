@@ -145,6 +145,14 @@ describe.each(testStores())("invoices repository on $name", (store) => {
     expect((await repository.get("P1"))?.status).toBe("pending");
   });
 
+  it("changes nothing, not even the list version, when no pending invoice is stale", async () => {
+    const version = async () =>
+      ((await db.query("SELECT coalesce(sum(version), 0)::text AS v FROM invoice_versions")) as { v: string }[])[0]?.v;
+    const before = await version();
+    expect(await repository.requeueStalePending(3_600_000, 100, 5)).toEqual([]);
+    expect(await version()).toBe(before);
+  });
+
   it("records each event id once", async () => {
     expect(await repository.markEventSeen("evt-1")).toBe(true);
     expect(await repository.markEventSeen("evt-1")).toBe(false);

@@ -23,6 +23,8 @@ class RolledBack extends Error {}
 export function serveDatabase(db: Database, port: MessagePort): void {
   const scopes = new Map<number, { queryable: Queryable; end(commit: boolean): Promise<void> }>();
   let nextScope = 0;
+  /** The worker is gone: nothing may stay open on its behalf, including scopes that open from now on. */
+  let closed = false;
 
   const open = (kind: Scope) =>
     new Promise<number>((resolve, reject) => {
@@ -32,6 +34,7 @@ export function serveDatabase(db: Database, port: MessagePort): void {
         finish = resolveDecision;
       });
       const run = async (queryable: Queryable) => {
+        if (closed) throw new RolledBack();
         scopes.set(id, {
           queryable,
           end: (commit) => {
@@ -58,6 +61,7 @@ export function serveDatabase(db: Database, port: MessagePort): void {
   };
 
   async function answer(request: BridgeRequest): Promise<BridgeReply> {
+    if (closed) throw new Error("the worker that sent this request is gone");
     switch (request.op) {
       case "query":
         return { id: request.id, ok: true, rows: await target(request.scope).query(request.sql, request.params) };
@@ -75,12 +79,17 @@ export function serveDatabase(db: Database, port: MessagePort): void {
     }
   }
 
+  const reply = (message: BridgeReply) => {
+    if (!closed) port.postMessage(message);
+  };
   port.on("message", (request: BridgeRequest) => {
-    answer(request).then(
-      (reply) => port.postMessage(reply),
-      (error: unknown) => {
-        const { name, message, code, detail } = error as Error & { code?: string; detail?: string };
-        port.postMessage({
+    answer(request)
+      .then(reply, (error: unknown) => {
+        const { name, message, code, detail } = (error instanceof Error ? error : new Error(String(error))) as Error & {
+          code?: string;
+          detail?: string;
+        };
+        reply({
           id: request.id,
           ok: false,
           error: {
@@ -89,11 +98,12 @@ export function serveDatabase(db: Database, port: MessagePort): void {
             ...(code === undefined ? {} : { code }),
             ...(detail === undefined ? {} : { detail }),
           },
-        } satisfies BridgeReply);
-      },
-    );
+        });
+      })
+      .catch(() => {}); // the port closed while answering: the worker is gone anyway
   });
   port.on("close", () => {
+    closed = true;
     for (const scope of scopes.values()) void scope.end(false).catch(() => {});
   });
 }

@@ -38,9 +38,17 @@ try {
   process.exit(1);
 }
 
-let current: { worker: Worker; port: MessagePort } | undefined;
+interface Running {
+  worker: Worker;
+  port: MessagePort;
+  /** Serving: asked to stop gracefully. Still starting (or hung while starting): terminated. */
+  ready: boolean;
+  exited: Promise<void>;
+}
 
-/** Starts the service's current code in a new worker; resolves once it serves or has failed. */
+let current: Running | undefined;
+
+/** Starts the service's current code in a new worker; resolves once it serves, has failed or was cut short. */
 async function startService(): Promise<void> {
   const started = performance.now();
   const { port1, port2 } = new MessageChannel();
@@ -53,45 +61,55 @@ async function startService(): Promise<void> {
   };
   // process.execArgv carries tsx's loader, so the worker imports TypeScript too.
   const worker = new Worker(workerFile, { execArgv: process.execArgv, workerData, transferList: [port2] });
-  current = { worker, port: port1 };
+  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+  const running: Running = { worker, port: port1, ready: false, exited };
+  current = running;
   const outcome = await new Promise<ServiceWorkerMessage>((resolve) => {
     worker.on("message", (message: ServiceWorkerMessage) => {
       if (message.type === "ready" || message.type === "failed") resolve(message);
     });
     worker.once("error", (error) => resolve({ type: "failed", message: error.stack ?? error.message }));
-    worker.once("exit", (code) => resolve({ type: "failed", message: `worker exited with code ${code}` }));
+    void exited.then(() => resolve({ type: "failed", message: "stopped before it was ready" }));
   });
   worker.on("error", (error) => say(`${name} crashed: ${error.stack ?? error.message}; waiting for a change`));
+  running.ready = outcome.type === "ready";
   if (outcome.type === "ready") say(`${name} ready in ${Math.round(performance.now() - started)} ms`);
   else say(`${name} not running: ${outcome.message}\n[dev] waiting for a change`);
 }
 
 async function stopService(): Promise<void> {
   if (current === undefined) return;
-  const { worker, port } = current;
+  const { worker, port, ready, exited } = current;
   current = undefined;
-  const stopped = new Promise<void>((resolve) => {
-    worker.on("message", (message: { type?: string }) => {
-      if (message.type === "stopped") resolve();
+  if (ready) {
+    const stopped = new Promise<void>((resolve) => {
+      worker.on("message", (message: { type?: string }) => {
+        if (message.type === "stopped") resolve();
+      });
     });
-    worker.once("exit", () => resolve());
-  });
-  worker.postMessage("stop");
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
-  clearTimeout(timer);
+    worker.postMessage("stop");
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopped, exited, new Promise((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
   await worker.terminate();
   port.close(); // rolls back whatever the old code left open
 }
 
+/** A worker still starting when it is no longer wanted (a newer save, a signal) is cut short: it may never finish. */
+function abandonStart(): void {
+  if (current !== undefined && !current.ready) void current.worker.terminate();
+}
+
 let restarting: Promise<void> | undefined;
 let again = false;
-let closing = false;
+let closingSince: number | undefined;
 
 function restart(): void {
-  if (closing) return;
+  if (closingSince !== undefined) return;
   if (restarting !== undefined) {
     again = true;
+    abandonStart();
     return;
   }
   restarting = stopService()
@@ -118,11 +136,16 @@ const watchers: FSWatcher[] = watchedDirs.map((dir) =>
 );
 
 async function shutdown(signal: string): Promise<void> {
-  if (closing) process.exit(1); // a second signal: do not wait
-  closing = true;
+  if (closingSince !== undefined) {
+    // Ctrl-C reaches this process twice (the terminal and npm run dev both pass it on): only a later signal forces.
+    if (Date.now() - closingSince > 2_000) process.exit(1);
+    return;
+  }
+  closingSince = Date.now();
   say(`${signal}: stopping`);
   for (const watcher of watchers) watcher.close();
   clearTimeout(debounce);
+  abandonStart();
   await restarting;
   await stopService();
   await db.close();

@@ -70,6 +70,7 @@ export async function freePort(): Promise<number> {
   const range = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "32768 60999");
   const ephemeralStart = Number(range.trim().split(/\s+/)[0]) || 32768;
   const [low, high] = [Math.max(1024, ephemeralStart - 20_000), ephemeralStart];
+  if (high - low < 1_000) return kernelPort(createServer);
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = low + Math.floor(Math.random() * (high - low));
     if (handedOut.has(port)) continue;
@@ -84,4 +85,14 @@ export async function freePort(): Promise<number> {
     return port;
   }
   throw new Error(`no free port found between ${low} and ${high}`);
+}
+
+/** A port the kernel picks, for machines whose ephemeral range leaves no room below it. */
+async function kernelPort(createServer: typeof import("node:net").createServer): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
 }

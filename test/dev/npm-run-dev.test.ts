@@ -54,6 +54,7 @@ describe("npm run dev", () => {
         // What a developer's shell may export: dev must still listen on loopback and keep one store per service.
         HOST: "203.0.113.7",
         DATA_DIR: dataDir,
+        DATABASE_URL: "postgres://nobody@127.0.0.1:9/shared-by-mistake",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

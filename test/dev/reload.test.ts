@@ -99,6 +99,20 @@ describe("npm run dev -w invoice-app: restart on save", () => {
     expect(list.body).toEqual(expect.arrayContaining([expect.objectContaining({ InvoiceId: "kept-across-saves" })]));
   });
 
+  it("replaces a start that never finishes with the next save", async () => {
+    const file = path.join(scratch, "invoice-app", ROUTES);
+    const starts = output.split("ready in").length;
+    await writeFile(file, `${source}\nawait new Promise(() => {});\n`);
+    await waitFor(async () => (output.includes("routes.ts changed") ? true : undefined), {
+      timeoutMs: 30_000,
+      what: "the dev host to see the save",
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(output.split("ready in").length).toBe(starts); // it hangs
+    await writeFile(file, source.replace(MESSAGE, `${MESSAGE} (unstuck)`));
+    await serves(`${MESSAGE} (unstuck)`);
+  });
+
   it("stops on SIGTERM with exit code 0", async () => {
     const exited = new Promise<number | null>((resolve) => dev.once("exit", (code) => resolve(code)));
     dev.kill("SIGTERM");

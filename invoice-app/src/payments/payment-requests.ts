@@ -1,6 +1,6 @@
 import { PaymentRequested } from "@invoicing/shared/contract";
 import type { Logger, Queryable, QueueHandler } from "@invoicing/shared/platform";
-import { InvoicesRepository, PAYMENT_QUEUE } from "../store/invoices-repository.js";
+import { InvoicesRepository, PAYMENT_QUEUE, RECHECK_MARK } from "../store/invoices-repository.js";
 import type { PaymentProviderClient } from "./payment-provider-client.js";
 
 /**
@@ -55,6 +55,12 @@ export function paymentRequestHandler(
       }
     },
     async onParked(job, reason, tx: Queryable) {
+      if (job.dedupeKey.includes(RECHECK_MARK)) {
+        // Only a second look at a payment the provider already accepted: the invoice stays pending, and the next
+        // sweep looks again. Failing it would offer the same key to pay while its first request is done.
+        logger.warn({ invoiceId: job.payload.invoiceId, reason }, "payment recheck gave up; the next sweep retries");
+        return;
+      }
       await new InvoicesRepository(tx).recordOutcome(job.payload.invoiceId, job.payload.idempotencyKey, {
         kind: "unknown",
         reason: `payment-provider unavailable after ${job.attempt} attempts: ${reason}`,

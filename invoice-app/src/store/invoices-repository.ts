@@ -34,6 +34,13 @@ export type PaymentOutcome =
   /** Retries ran out without an answer: the attempt may or may not have been charged. */
   | { kind: "unknown"; reason: string };
 
+/** Pending, silent for $1 ms, and no request of its own in queue $2 queued or running. */
+const STALE_PENDING = `
+  i.status = 'pending' AND i.payment_key IS NOT NULL
+  AND greatest(i.updated_at, coalesce(i.payment_checked_at, i.updated_at)) < now() - make_interval(secs => $1::float8 / 1000)
+  AND NOT EXISTS (
+    SELECT 1 FROM jobs j WHERE j.queue = $2 AND j.status IN ('ready', 'running') AND j.payload->>'invoiceId' = i.id)`;
+
 export class InvoiceExistsError extends Error {
   constructor(readonly id: string) {
     super(`invoice ${id} already exists`);
@@ -54,6 +61,8 @@ export function toInvoice(row: unknown): Invoice {
 }
 
 export const PAYMENT_QUEUE = "payment-requested";
+/** Marks the dedupe key of a payment request queued again by requeueStalePending (`<key>:check:<ms>`). */
+export const RECHECK_MARK = ":check:";
 
 export class InvoicesRepository {
   constructor(private readonly db: Queryable) {}
@@ -134,31 +143,33 @@ export class InvoicesRepository {
    * webhook gave up, the event was lost) is recorded; nothing is charged twice. Returns the ids re-queued.
    */
   async requeueStalePending(staleMs: number, limit: number, maxAttempts: number): Promise<string[]> {
+    // Looked for first without touching anything: an UPDATE of no rows would still fire the statement trigger that
+    // bumps the invoice version, and empty every replica's cached list on every sweep.
+    const due = await this.db.query(`SELECT 1 FROM invoices i WHERE ${STALE_PENDING} LIMIT 1`, [
+      staleMs,
+      PAYMENT_QUEUE,
+    ]);
+    if (due.length === 0) return [];
     const rows = await this.db.query(
       `WITH stale AS (
          SELECT i.id FROM invoices i
-          WHERE i.status = 'pending' AND i.payment_key IS NOT NULL
-            AND greatest(i.updated_at, coalesce(i.payment_checked_at, i.updated_at))
-                < now() - make_interval(secs => $1::float8 / 1000)
-            AND NOT EXISTS (
-              SELECT 1 FROM jobs j
-               WHERE j.queue = $3 AND j.status IN ('ready', 'running') AND j.payload->>'invoiceId' = i.id)
+          WHERE ${STALE_PENDING}
           ORDER BY i.updated_at
-          LIMIT $2
+          LIMIT $3
           FOR UPDATE OF i SKIP LOCKED),
        checked AS (
          UPDATE invoices i SET payment_checked_at = now()
            FROM stale WHERE i.id = stale.id
          RETURNING i.id, i.amount_minor, i.currency, i.payment_key)
        INSERT INTO jobs (queue, dedupe_key, payload, max_attempts)
-       SELECT $3, payment_key || ':check:' || (extract(epoch FROM now()) * 1000)::bigint,
+       SELECT $2, payment_key || '${RECHECK_MARK}' || (extract(epoch FROM now()) * 1000)::bigint,
               jsonb_build_object('invoiceId', id, 'amountMinor', amount_minor, 'currency', currency,
                                  'idempotencyKey', payment_key),
               $4
          FROM checked
        ON CONFLICT (queue, dedupe_key) DO NOTHING
        RETURNING payload->>'invoiceId' AS id`,
-      [staleMs, limit, PAYMENT_QUEUE, maxAttempts],
+      [staleMs, PAYMENT_QUEUE, limit, maxAttempts],
     );
     return rows.map((row) => IdRow.parse(row).id);
   }
