@@ -1,6 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 const serviceTests = "{shared,invoice-app,payment-provider}/test";
+// The suites create and drop many embedded PostgreSQL (WebAssembly) instances per process. On CPUs with memory
+// protection keys V8's JIT page tracking can then abort the process ("Check failed: jit_page.has_value()"), a known
+// V8 race; the test processes run without that protection.
+const execArgv = ["--no-memory-protection-keys"];
 
 export default defineConfig({
   test: {
@@ -8,6 +12,7 @@ export default defineConfig({
       {
         test: {
           name: "services",
+          execArgv,
           include: [`${serviceTests}/**/*.test.ts`],
           exclude: [`${serviceTests}/contract/**`, `${serviceTests}/faults/**`],
           testTimeout: 30_000,
@@ -17,6 +22,7 @@ export default defineConfig({
       {
         test: {
           name: "contract",
+          execArgv,
           include: [`${serviceTests}/contract/**/*.test.ts`],
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -25,6 +31,7 @@ export default defineConfig({
       {
         test: {
           name: "faults",
+          execArgv,
           include: [`${serviceTests}/faults/**/*.test.ts`],
           testTimeout: 600_000,
           hookTimeout: 120_000,
@@ -34,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: "platform",
+          execArgv,
           include: ["test/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -21,6 +21,23 @@ const STOP_TIMEOUT_MS = 5_000;
 
 const say = (message: string) => process.stderr.write(`[dev] ${message}\n`);
 
+const LOADER_FLAGS = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader"]);
+
+/**
+ * The flags a worker inherits: the loaders (tsx's, so it imports TypeScript too). Process-wide V8 flags such as
+ * --no-memory-protection-keys, which the dev script sets because V8's JIT page tracking can abort a process that
+ * runs WebAssembly (PGlite) beside worker threads on CPUs with memory protection keys, are refused by Worker.
+ */
+function loaderFlags(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (LOADER_FLAGS.has(flag) && i + 1 < argv.length) kept.push(flag, argv[++i] as string);
+    else if ([...LOADER_FLAGS].some((name) => flag.startsWith(`${name}=`))) kept.push(flag);
+  }
+  return kept;
+}
+
 type DevConfig = { LOG_LEVEL: string; SHUTDOWN_TIMEOUT_MS: number } & Parameters<typeof openDatabase>[0];
 
 let db: Database;
@@ -59,8 +76,7 @@ async function startService(): Promise<void> {
     databaseKind: db.kind,
     stopGraceMs: STOP_GRACE_MS,
   };
-  // process.execArgv carries tsx's loader, so the worker imports TypeScript too.
-  const worker = new Worker(workerFile, { execArgv: process.execArgv, workerData, transferList: [port2] });
+  const worker = new Worker(workerFile, { execArgv: loaderFlags(process.execArgv), workerData, transferList: [port2] });
   const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
   const running: Running = { worker, port: port1, ready: false, exited };
   current = running;
