@@ -1,5 +1,5 @@
 import type { CreatePaymentInput, Payment, PaymentStatus } from "@invoicing/shared/contract";
-import { enqueueWith, type JobSpec, type Queryable } from "@invoicing/shared/platform";
+import { enqueueWith, type JobSpec, type Queryable, type SqlParam } from "@invoicing/shared/platform";
 import { z } from "zod";
 
 const PaymentRow = z.object({
@@ -41,54 +41,40 @@ export class PaymentsRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts unless the idempotency key exists; returns the stored payment and whether this call created it. */
-  async insertOnce(payment: NewPayment): Promise<{ payment: Payment; created: boolean }> {
-    const inserted = await this.db.query(
-      `INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'processing' THEN NULL ELSE now() END)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [
-        payment.id,
-        payment.idempotencyKey,
-        payment.invoiceId,
-        payment.amountMinor,
-        payment.currency,
-        payment.status,
-        payment.declineReason,
-      ],
-    );
-    const [created] = parseRows(inserted);
-    if (created !== undefined) return { payment: created, created: true };
-    const existing = await this.findByIdempotencyKey(payment.idempotencyKey);
-    if (existing === undefined) throw new Error(`payment with key ${payment.idempotencyKey} vanished after a conflict`);
-    return { payment: existing, created: false };
+  insertOnce(payment: NewPayment): Promise<{ payment: Payment; created: boolean }> {
+    return this.insert(payment);
   }
 
   /**
    * `insertOnce` that also enqueues `job` when (and only when) it inserts, in the same statement: the payment and
    * its outbox job commit together, in one round trip.
    */
-  async insertOnceWithJob(payment: NewPayment, job: JobSpec): Promise<{ payment: Payment; created: boolean }> {
-    const enqueueJob = enqueueWith("inserted", job, 8);
-    const inserted = await this.db.query(
-      `WITH inserted AS (
-         INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'processing' THEN NULL ELSE now() END)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${COLUMNS}),
-       scheduled AS (${enqueueJob.sql})
-       SELECT ${COLUMNS} FROM inserted`,
-      [
-        payment.id,
-        payment.idempotencyKey,
-        payment.invoiceId,
-        payment.amountMinor,
-        payment.currency,
-        payment.status,
-        payment.declineReason,
-        ...enqueueJob.params,
-      ],
-    );
+  insertOnceWithJob(payment: NewPayment, job: JobSpec): Promise<{ payment: Payment; created: boolean }> {
+    return this.insert(payment, job);
+  }
+
+  private async insert(payment: NewPayment, job?: JobSpec): Promise<{ payment: Payment; created: boolean }> {
+    const insert = `INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'processing' THEN NULL ELSE now() END)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`;
+    const params: SqlParam[] = [
+      payment.id,
+      payment.idempotencyKey,
+      payment.invoiceId,
+      payment.amountMinor,
+      payment.currency,
+      payment.status,
+      payment.declineReason,
+    ];
+    const enqueueJob = job === undefined ? undefined : enqueueWith("inserted", job, params.length + 1);
+    const inserted =
+      enqueueJob === undefined
+        ? await this.db.query(insert, params)
+        : await this.db.query(
+            `WITH inserted AS (${insert}), scheduled AS (${enqueueJob.sql}) SELECT ${COLUMNS} FROM inserted`,
+            [...params, ...enqueueJob.params],
+          );
     const [created] = parseRows(inserted);
     if (created !== undefined) return { payment: created, created: true };
     const existing = await this.findByIdempotencyKey(payment.idempotencyKey);
