@@ -1,9 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { createPgliteTemplate, openPglite } from "../src/platform/db/pglite.js";
+import { openPgliteInMemory } from "../src/platform/db/pglite.js";
 import { type Database, openDatabase } from "../src/platform/index.js";
 
 export interface TestDatabase {
@@ -20,31 +17,12 @@ export interface TestStore {
   create(): Promise<TestDatabase>;
 }
 
-// initdb inside WASM costs seconds; every test database starts from one dumped cluster instead.
-const templatePath = path.join(tmpdir(), "invoicing-platform-tests", "pglite-template.tar");
-let template: Promise<Blob> | undefined;
-
-function pgliteTemplate(): Promise<Blob> {
-  template ??= (async () => {
-    try {
-      return new Blob([await readFile(templatePath)]);
-    } catch {
-      const blob = await createPgliteTemplate();
-      await mkdir(path.dirname(templatePath), { recursive: true });
-      const partial = `${templatePath}.${process.pid}.tmp`;
-      await writeFile(partial, Buffer.from(await blob.arrayBuffer()));
-      await rename(partial, templatePath);
-      return blob;
-    }
-  })();
-  return template;
-}
-
 const pglite: TestStore = {
   name: "pglite",
   create: async () => ({
     url: undefined,
-    open: async () => openPglite(undefined, await pgliteTemplate()),
+    // Starts from the cached empty cluster the services use too: no initdb per test.
+    open: () => openPgliteInMemory(),
     drop: async () => {},
   }),
 };

@@ -40,6 +40,20 @@ function asDatabase(db: PGlite): Database {
   };
 }
 
+/** The cached empty cluster, read from disk once per process (tests open many databases from it). */
+let cachedTemplate: Promise<Blob | undefined> | undefined;
+
+function emptyClusterTemplate(file: string | undefined): Promise<Blob | undefined> {
+  cachedTemplate ??=
+    file === undefined
+      ? Promise.resolve(undefined)
+      : readFile(file).then(
+          (bytes) => new Blob([bytes]),
+          () => undefined,
+        );
+  return cachedTemplate;
+}
+
 /**
  * A fresh in-memory database, started from a cached empty cluster: initdb in WebAssembly takes seconds on every
  * start (and on every `npm run dev` restart), loading its result about one. The cache is the gzipped data
@@ -48,24 +62,23 @@ function asDatabase(db: PGlite): Database {
  */
 export async function openPgliteInMemory(): Promise<Database> {
   const file = await templateFile().catch(() => undefined);
-  if (file !== undefined) {
-    const cached = await readFile(file).catch(() => undefined);
-    if (cached !== undefined) {
-      try {
-        return await openPglite(undefined, new Blob([cached]));
-      } catch {
-        // unusable template: start from scratch and write a new one
-      }
+  const cached = await emptyClusterTemplate(file);
+  if (cached !== undefined) {
+    try {
+      return await openPglite(undefined, cached);
+    } catch {
+      // unusable template: start from scratch and write a new one
     }
   }
   const db = await createPglite();
   if (file !== undefined) {
     try {
       // Still empty: dumped before anything (migrations included) touches it.
-      const template = Buffer.from(await (await db.dumpDataDir("gzip")).arrayBuffer());
+      const template = await db.dumpDataDir("gzip");
+      cachedTemplate = Promise.resolve(template);
       await mkdir(path.dirname(file), { recursive: true });
       const partial = `${file}.${process.pid}.tmp`;
-      await writeFile(partial, template);
+      await writeFile(partial, Buffer.from(await template.arrayBuffer()));
       await rename(partial, file);
     } catch {
       // no cache this time
@@ -79,14 +92,4 @@ async function templateFile(): Promise<string> {
   const entry = await stat(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
   const build = `${entry.size.toString(36)}-${Math.floor(entry.mtimeMs).toString(36)}`;
   return path.join(os.tmpdir(), "invoicing-pglite", `empty-cluster-${build}.tar.gz`);
-}
-
-/** A fresh, empty cluster's data directory as a tarball, for `openPglite(undefined, template)`. */
-export async function createPgliteTemplate(): Promise<Blob> {
-  const db = await createPglite();
-  try {
-    return await db.dumpDataDir("none");
-  } finally {
-    await db.close();
-  }
 }
