@@ -1,7 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { copyServiceForDev } from "../../scripts/dev/service-copy.js";
 import { createDatabase, repoRoot, settings } from "../lib/config.js";
 import { freePort, httpRequest, median, rssBytes, sleep } from "../lib/processes.js";
 import { fmt, type Report } from "../lib/report.js";
@@ -29,13 +30,7 @@ export async function devloopSection(report: Report): Promise<void> {
         : undefined;
     let child: ChildProcess | undefined;
     try {
-      const app = path.join(scratch, "invoice-app");
-      await cp(path.join(repoRoot, "invoice-app/src"), path.join(app, "src"), { recursive: true });
-      await cp(path.join(repoRoot, "invoice-app/package.json"), path.join(app, "package.json"));
-      // What `npm run dev` reaches from a service folder: the dev host under ../scripts and ../shared/src it watches.
-      for (const linked of ["node_modules", "scripts", "shared"]) {
-        await symlink(path.join(repoRoot, linked), path.join(scratch, linked), "dir");
-      }
+      const app = await copyServiceForDev(repoRoot, "invoice-app", scratch);
       const port = await freePort();
       child = spawn("npm", ["run", "dev"], {
         cwd: app,

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { freePort, postJson, request, waitFor } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { copyServiceForDev } from "../../scripts/dev/service-copy.js";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const ROUTES = "src/http/routes.ts";
@@ -33,12 +34,7 @@ describe("npm run dev -w invoice-app: restart on save", () => {
 
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(os.tmpdir(), "dev-reload-"));
-    const app = path.join(scratch, "invoice-app");
-    await cp(path.join(repoRoot, "invoice-app/src"), path.join(app, "src"), { recursive: true });
-    await cp(path.join(repoRoot, "invoice-app/package.json"), path.join(app, "package.json"));
-    for (const linked of ["node_modules", "scripts", "shared"]) {
-      await symlink(path.join(repoRoot, linked), path.join(scratch, linked), "dir");
-    }
+    const app = await copyServiceForDev(repoRoot, "invoice-app", scratch);
     source = await readFile(path.join(app, ROUTES), "utf8");
     expect(source).toContain(MESSAGE);
     const port = await freePort();
