@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { CreateInvoiceInput, Invoice, PaymentSettled, PayResult } from "@invoicing/shared/contract";
-import type { Database } from "@invoicing/shared/platform";
+import { coalesce, type Database } from "@invoicing/shared/platform";
 import { SEED_INVOICES } from "./domain/invoice.js";
 import { type InvoiceListCache, InvoiceListSnapshot } from "./store/invoice-list-cache.js";
-import { InvoicesRepository } from "./store/invoices-repository.js";
+import { type EventResult, InvoicesRepository, type SettlementEvent } from "./store/invoices-repository.js";
 
 export class InvoiceNotFoundError extends Error {
   constructor(id: string) {
@@ -21,16 +21,24 @@ export interface InvoicesServiceOptions {
 }
 
 const WAIT_POLL_MS = 50;
+/** Events delivered concurrently share one inbox statement up to this many. */
+const EVENT_BATCH_LIMIT = 256;
 
 /** The one implementation behind both the tRPC procedures and the legacy REST routes. */
 export class InvoicesService {
   private readonly repository: InvoicesRepository;
+  private readonly applyEventOnce: (event: SettlementEvent) => Promise<EventResult>;
 
   constructor(
     db: Database,
     private readonly options: InvoicesServiceOptions,
   ) {
     this.repository = new InvoicesRepository(db);
+    this.applyEventOnce = coalesce(async (events) => {
+      const results = await this.repository.applyEventsOnce(events);
+      if (results.includes("applied")) this.invoicesChanged();
+      return results;
+    }, EVENT_BATCH_LIMIT);
   }
 
   async list(): Promise<Invoice[]> {
@@ -96,18 +104,17 @@ export class InvoicesService {
    * Applies a PaymentSettled event exactly once: the inbox row and the invoice change commit together, so a
    * duplicate delivery finds the event already seen and a stale or out-of-order one matches no invoice state.
    */
-  async applySettlement(event: PaymentSettled): Promise<"applied" | "duplicate" | "ignored"> {
+  applySettlement(event: PaymentSettled): Promise<EventResult> {
     const { payment } = event;
-    const result = await this.repository.applyEventOnce(
-      event.eventId,
-      payment.invoiceId,
-      payment.idempotencyKey,
-      payment.status === "succeeded"
-        ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
-        : { kind: "declined", reason: payment.declineReason ?? "declined" },
-    );
-    if (result === "applied") this.invoicesChanged();
-    return result;
+    return this.applyEventOnce({
+      eventId: event.eventId,
+      invoiceId: payment.invoiceId,
+      idempotencyKey: payment.idempotencyKey,
+      outcome:
+        payment.status === "succeeded"
+          ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
+          : { kind: "declined", reason: payment.declineReason ?? "declined" },
+    });
   }
 
   private async summarize(ids: readonly string[], waitMs: number): Promise<PayResult> {

@@ -158,6 +158,44 @@ describe.each(testStores())("invoices repository on $name", (store) => {
     expect(await repository.markEventSeen("evt-1")).toBe(false);
   });
 
+  it("applies a batch of events in one statement as if one after another, answering each in order", async () => {
+    for (const id of ["E1", "E2", "E3"]) {
+      await repository.create({ id, amountMinor: 500, currency: "EUR" });
+      await repository.startPayments(5, id);
+    }
+    const paid = (eventId: string, invoiceId: string, amountMinor = 500) => ({
+      eventId,
+      invoiceId,
+      idempotencyKey: `invoice:${invoiceId}:attempt:1`,
+      outcome: { kind: "succeeded" as const, paymentId: `pay-${eventId}`, amountMinor, currency: "EUR" },
+    });
+    const declined = (eventId: string, invoiceId: string) => ({
+      eventId,
+      invoiceId,
+      idempotencyKey: `invoice:${invoiceId}:attempt:1`,
+      outcome: { kind: "declined" as const, reason: "card declined" },
+    });
+    expect(
+      await repository.applyEventsOnce([
+        declined("evt-b1", "E1"),
+        paid("evt-b2", "E2", 1),
+        paid("evt-b1", "E1"),
+        paid("evt-b3", "E1"),
+        paid("evt-b4", "E3"),
+        paid("evt-b4", "E3"),
+      ]),
+    ).toEqual(["applied", "ignored", "duplicate", "ignored", "applied", "duplicate"]);
+    // E1: the decline came first and is final for its attempt, so the success after it in the batch changes nothing.
+    expect(await repository.get("E1")).toMatchObject({ status: "failed", failureReason: "card declined" });
+    expect(await repository.get("E2")).toMatchObject({ status: "pending" });
+    expect(await repository.get("E3")).toMatchObject({ status: "paid" });
+    expect(await repository.applyEventsOnce([paid("evt-b4", "E3"), paid("evt-b5", "E2")])).toEqual([
+      "duplicate",
+      "applied",
+    ]);
+    expect(await repository.get("E2")).toMatchObject({ status: "paid" });
+  });
+
   it("counts a batch by status", async () => {
     expect(await repository.countByStatus(["C3", "C4", "C5", "nope"])).toEqual({
       unpaid: 0,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
-import type { Database, JobSpec } from "@invoicing/shared/platform";
+import { coalesce, type Database, type JobSpec } from "@invoicing/shared/platform";
 import { PaymentsRepository } from "./store/payments-repository.js";
 
 export class IdempotencyConflictError extends Error {
@@ -27,29 +27,43 @@ export interface PaymentsServiceOptions {
   afterCreate?(): void;
 }
 
+/** Payments created concurrently share one statement up to this many (a caller's worker pool is usually smaller). */
+const CREATE_BATCH_LIMIT = 256;
+
 /** The one implementation behind both the tRPC procedures and the legacy REST route. */
 export class PaymentsService {
   private readonly repository: PaymentsRepository;
+  /**
+   * Records the payment as processing and queues its settlement, atomically. Same key and payload returns the
+   * stored payment (whatever its state now); same key with another payload is a conflict.
+   */
+  readonly create: (input: CreatePaymentInput) => Promise<Payment>;
 
   constructor(
     db: Database,
     private readonly options: PaymentsServiceOptions,
   ) {
     this.repository = new PaymentsRepository(db);
+    this.create = coalesce((inputs) => this.createEach(inputs), CREATE_BATCH_LIMIT);
   }
 
-  /**
-   * Records the payment as processing and queues its settlement, atomically. Same key and payload returns the
-   * stored payment (whatever its state now); same key with another payload is a conflict.
-   */
-  async create(input: CreatePaymentInput): Promise<Payment> {
-    const id = `pay_${randomUUID()}`;
-    const { payment, created } = await this.repository.insertOnceWithJob(
-      { ...input, id, status: "processing", declineReason: null },
-      this.options.settlementJob(id),
+  private async createEach(inputs: readonly CreatePaymentInput[]): Promise<(Payment | Error)[]> {
+    const payments = inputs.map((input) => ({
+      ...input,
+      id: `pay_${randomUUID()}`,
+      status: "processing" as const,
+      declineReason: null,
+    }));
+    const stored = await this.repository.insertEachOnce(
+      payments,
+      new Map(payments.map(({ id }) => [id, this.options.settlementJob(id)])),
     );
-    if (created) this.options.afterCreate?.();
-    return created ? payment : this.replay(payment, input);
+    if (stored.some(({ created }) => created)) this.options.afterCreate?.();
+    return stored.map(({ payment, created }, i) => {
+      const input = inputs[i] as CreatePaymentInput;
+      if (created || samePayload(payment, input)) return payment;
+      return new IdempotencyConflictError(input.idempotencyKey);
+    });
   }
 
   /** Polls until the payment is settled or the deadline passes; returns its latest state. */
@@ -70,10 +84,5 @@ export class PaymentsService {
 
   list(): Promise<Payment[]> {
     return this.repository.list();
-  }
-
-  private replay(payment: Payment, input: CreatePaymentInput): Payment {
-    if (!samePayload(payment, input)) throw new IdempotencyConflictError(input.idempotencyKey);
-    return payment;
   }
 }

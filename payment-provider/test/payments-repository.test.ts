@@ -58,6 +58,29 @@ describe.each(testStores())("payments repository on $name", (store) => {
     expect(ledger.filter((p) => p.idempotencyKey === "k-race")).toHaveLength(1);
   });
 
+  it("inserts several payments in one statement, answers in order, and queues a job only for the new ones", async () => {
+    const existing = await repository.insertOnce(payment({ idempotencyKey: "k-many-old" }));
+    const batch = [
+      payment({ idempotencyKey: "k-many-1" }),
+      payment({ idempotencyKey: "k-many-old", amountMinor: 1 }),
+      payment({ idempotencyKey: "k-many-2", invoiceId: "I2" }),
+      payment({ idempotencyKey: "k-many-1" }),
+    ];
+    const jobs = new Map(
+      batch.map((p) => [p.id, { queue: "settle", payload: { paymentId: p.id }, dedupeKey: p.id, maxAttempts: 3 }]),
+    );
+    const results = await repository.insertEachOnce(batch, jobs);
+    expect(results.map((r) => r.created)).toEqual([true, false, true, false]);
+    expect(results.map((r) => r.payment.idempotencyKey)).toEqual(["k-many-1", "k-many-old", "k-many-2", "k-many-1"]);
+    expect(results[1]?.payment).toEqual(existing.payment);
+    expect(results[3]?.payment).toEqual(results[0]?.payment);
+    expect(results[2]?.payment.invoiceId).toBe("I2");
+    const queued = await db.query("SELECT dedupe_key FROM jobs WHERE queue = 'settle' ORDER BY dedupe_key");
+    expect(queued.map((row) => (row as { dedupe_key: string }).dedupe_key).sort()).toEqual(
+      [results[0]?.payment.id, results[2]?.payment.id].sort(),
+    );
+  });
+
   it("refuses rows that break the schema's rules", async () => {
     await expect(repository.insertOnce(payment({ idempotencyKey: "k-neg", amountMinor: -1 }))).rejects.toThrow();
   });

@@ -3,8 +3,8 @@ import { z } from "zod";
 import {
   createLogger,
   enqueue,
+  enqueueEachWith,
   enqueueMany,
-  enqueueWith,
   type Job,
   jobsClaimOrderMigration,
   jobsMigration,
@@ -110,23 +110,29 @@ describe.each(testStores())("the job worker on $name", (store) => {
     }
   });
 
-  it("enqueues in the same statement as a state change, and only when it happened", async () => {
+  it("enqueues in the same statement as a state change, one job per changed row, and only when it happened", async () => {
     const { db, close } = await open();
     try {
       await db.exec("CREATE TABLE things (id text PRIMARY KEY)");
-      const insert = (id: string) => {
-        const job = enqueueWith("inserted", { queue: "q", payload: { id }, dedupeKey: id, maxAttempts: 1 }, 2);
+      const insert = (...ids: string[]) => {
+        const jobs = new Map(
+          ids.map((id) => [id, { queue: "q", payload: { id }, dedupeKey: `job-${id}`, maxAttempts: 1 }]),
+        );
+        const job = enqueueEachWith("inserted", "id", jobs, 2);
         return db.query(
-          `WITH inserted AS (INSERT INTO things (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id),
+          `WITH inserted AS (
+             INSERT INTO things (id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING RETURNING id),
                 queued AS (${job.sql})
-           SELECT id FROM inserted`,
-          [id, ...job.params],
+           SELECT id FROM inserted ORDER BY id`,
+          [`{${ids.join(",")}}`, ...job.params],
         );
       };
       expect(await insert("t1")).toHaveLength(1);
-      expect(await insert("t1")).toHaveLength(0);
-      expect(await db.query("SELECT dedupe_key, payload FROM jobs")).toEqual([
-        { dedupe_key: "t1", payload: { id: "t1" } },
+      expect(await insert("t1", "t2", "t3")).toEqual([{ id: "t2" }, { id: "t3" }]);
+      expect(await db.query("SELECT dedupe_key, payload FROM jobs ORDER BY dedupe_key")).toEqual([
+        { dedupe_key: "job-t1", payload: { id: "t1" } },
+        { dedupe_key: "job-t2", payload: { id: "t2" } },
+        { dedupe_key: "job-t3", payload: { id: "t3" } },
       ]);
     } finally {
       await close();

@@ -14,7 +14,7 @@ const InvoiceRow = z.object({
 
 // Row schemas live at module level: zod compiles a schema on its first parse, so one built per call costs that each time.
 const IdRow = z.object({ id: z.string() });
-const EventOnceRow = z.object({ seen: z.coerce.number(), changed: z.coerce.number() });
+const EventOnceRow = z.object({ event_id: z.string(), seen: z.boolean(), changed: z.boolean() });
 const StatusCountRow = z.object({ status: InvoiceRow.shape.status, n: z.coerce.number() });
 
 export const COLUMNS = "id, amount_minor, currency, status, failure_reason, created_at, updated_at";
@@ -33,6 +33,16 @@ export type PaymentOutcome =
   | { kind: "refused"; reason: string }
   /** Retries ran out without an answer: the attempt may or may not have been charged. */
   | { kind: "unknown"; reason: string };
+
+/** A settlement event for the inbox: its id and the outcome it reports for an attempt of an invoice. */
+export interface SettlementEvent {
+  eventId: string;
+  invoiceId: string;
+  idempotencyKey: string;
+  outcome: PaymentOutcome;
+}
+
+export type EventResult = "applied" | "duplicate" | "ignored";
 
 /** Pending, silent for $1 ms, and no request of its own in queue $2 queued or running. */
 const STALE_PENDING = `
@@ -186,26 +196,87 @@ export class InvoicesRepository {
   }
 
   /**
-   * The inbox and `recordOutcome` in one statement (so one round trip, and atomic like a transaction): records the
-   * event id and, only if it was not seen before, applies the outcome.
+   * The inbox and `recordOutcome` in one statement (so one round trip, and atomic like a transaction), for several
+   * events at once, answered in order: records each event id and, only if it was not seen before, applies its
+   * outcome. Events are applied in the order given: an event id given twice is a duplicate the second time, and a
+   * later event for the same invoice sees the state the earlier one left.
    */
-  async applyEventOnce(
-    eventId: string,
-    invoiceId: string,
-    idempotencyKey: string,
-    outcome: PaymentOutcome,
-  ): Promise<"applied" | "duplicate" | "ignored"> {
-    const update = outcomeUpdate(invoiceId, idempotencyKey, outcome, 2);
-    const [row] = await this.db.query(
-      `WITH seen AS (
-         INSERT INTO inbox (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING RETURNING event_id),
+  async applyEventsOnce(events: readonly SettlementEvent[]): Promise<EventResult[]> {
+    const results: EventResult[] = [];
+    const seenHere = new Set<string>();
+    let round: { index: number; event: SettlementEvent }[] = [];
+    let invoicesInRound = new Set<string>();
+    const flush = async () => {
+      if (round.length === 0) return;
+      const applied = await this.applyRound(round.map(({ event }) => event));
+      round.forEach(({ index }, i) => {
+        results[index] = applied[i] as EventResult;
+      });
+      round = [];
+      invoicesInRound = new Set();
+    };
+    for (const [index, event] of events.entries()) {
+      if (seenHere.has(event.eventId)) {
+        results[index] = "duplicate";
+        continue;
+      }
+      seenHere.add(event.eventId);
+      if (invoicesInRound.has(event.invoiceId)) await flush();
+      invoicesInRound.add(event.invoiceId);
+      round.push({ index, event });
+    }
+    await flush();
+    return results;
+  }
+
+  /** One statement for events with distinct ids and distinct invoices. */
+  private async applyRound(events: readonly SettlementEvent[]): Promise<EventResult[]> {
+    const rows = events.map((event) => {
+      const fields = outcomeFields(event.outcome);
+      return {
+        event_id: event.eventId,
+        invoice_id: event.invoiceId,
+        payment_key: event.idempotencyKey,
+        status: fields.status,
+        from_statuses: fields.fromStatuses,
+        reason: fields.reason,
+        outcome_unknown: fields.outcomeUnknown,
+        payment_id: fields.paymentId,
+        amount_minor: fields.amountMinor,
+        currency: fields.currency,
+      };
+    });
+    const answered = await this.db.query(
+      `WITH d AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb)
+           AS d(event_id text, invoice_id text, payment_key text, status text, from_statuses text, reason text,
+                outcome_unknown boolean, payment_id text, amount_minor bigint, currency text)),
+       seen AS (
+         INSERT INTO inbox (event_id) SELECT event_id FROM d ON CONFLICT (event_id) DO NOTHING RETURNING event_id),
        changed AS (
-         ${update.sql} AND EXISTS (SELECT 1 FROM seen) RETURNING id)
-       SELECT (SELECT count(*) FROM seen)::int AS seen, (SELECT count(*) FROM changed)::int AS changed`,
-      [eventId, ...update.params],
+         UPDATE invoices i
+            SET status = d.status, failure_reason = d.reason, payment_outcome_unknown = d.outcome_unknown,
+                payment_id = COALESCE(d.payment_id, i.payment_id), updated_at = now()
+           FROM d JOIN seen ON seen.event_id = d.event_id
+          -- The ANY lets the planner find the rows by primary key; without it, it expects 100 input rows and hash
+          -- joins them against a scan of the whole table.
+          WHERE i.id = ANY (ARRAY(SELECT invoice_id FROM d)) AND i.id = d.invoice_id
+            AND i.payment_key = d.payment_key AND i.status = ANY(d.from_statuses::text[])
+            AND (d.amount_minor IS NULL OR (i.amount_minor = d.amount_minor AND i.currency = d.currency))
+            AND NOT (i.status = 'failed' AND i.payment_outcome_unknown = false)
+         RETURNING d.event_id)
+       SELECT d.event_id,
+              EXISTS (SELECT 1 FROM seen WHERE seen.event_id = d.event_id) AS seen,
+              EXISTS (SELECT 1 FROM changed WHERE changed.event_id = d.event_id) AS changed
+         FROM d`,
+      [JSON.stringify(rows)],
     );
-    const { seen, changed } = EventOnceRow.parse(row);
-    return seen === 0 ? "duplicate" : changed > 0 ? "applied" : "ignored";
+    const byEvent = new Map(answered.map((row) => EventOnceRow.parse(row)).map((row) => [row.event_id, row]));
+    return events.map((event) => {
+      const row = byEvent.get(event.eventId);
+      if (row === undefined) throw new Error(`event ${event.eventId} missing from the inbox statement's answer`);
+      return !row.seen ? "duplicate" : row.changed ? "applied" : "ignored";
+    });
   }
 
   /** Records an event id; false when it was seen before (the inbox of exactly-once application). */
@@ -231,37 +302,50 @@ export class InvoicesRepository {
   }
 }
 
-/** The UPDATE behind recordOutcome (without RETURNING); its parameters are numbered from `first`. */
+/** What an outcome writes to the invoice, and from which states. */
+function outcomeFields(outcome: PaymentOutcome) {
+  const [status, fromStatuses, reason, outcomeUnknown] =
+    outcome.kind === "succeeded"
+      ? ["paid", "{pending,failed}", null, false]
+      : outcome.kind === "unknown"
+        ? ["failed", "{pending}", outcome.reason, true]
+        : ["failed", "{pending,failed}", outcome.reason, false];
+  const succeeded = outcome.kind === "succeeded" ? outcome : undefined;
+  return {
+    status,
+    fromStatuses,
+    reason,
+    outcomeUnknown,
+    paymentId: succeeded?.paymentId ?? null,
+    amountMinor: succeeded?.amountMinor ?? null,
+    currency: succeeded?.currency ?? null,
+  };
+}
+
+/** The UPDATE behind recordOutcome (without RETURNING). */
 function outcomeUpdate(
   invoiceId: string,
   idempotencyKey: string,
   outcome: PaymentOutcome,
-  first = 1,
 ): { sql: string; params: (string | number | boolean | null)[] } {
-  const [status, fromStatuses, reason, outcomeUnknown] =
-    outcome.kind === "succeeded"
-      ? ["paid", ["pending", "failed"], null, false]
-      : outcome.kind === "unknown"
-        ? ["failed", ["pending"], outcome.reason, true]
-        : ["failed", ["pending", "failed"], outcome.reason, false];
-  const $ = (n: number) => `$${first + n - 1}`;
+  const fields = outcomeFields(outcome);
   return {
     sql: `UPDATE invoices
-             SET status = ${$(3)}, failure_reason = ${$(5)}, payment_outcome_unknown = ${$(6)},
-                 payment_id = COALESCE(${$(7)}, payment_id), updated_at = now()
-           WHERE id = ${$(1)} AND payment_key = ${$(2)} AND status = ANY(${$(4)}::text[])
-             AND (${$(8)}::bigint IS NULL OR (amount_minor = ${$(8)} AND currency = ${$(9)}))
+             SET status = $3, failure_reason = $5, payment_outcome_unknown = $6,
+                 payment_id = COALESCE($7, payment_id), updated_at = now()
+           WHERE id = $1 AND payment_key = $2 AND status = ANY($4::text[])
+             AND ($8::bigint IS NULL OR (amount_minor = $8 AND currency = $9))
              AND NOT (status = 'failed' AND payment_outcome_unknown = false)`,
     params: [
       invoiceId,
       idempotencyKey,
-      status,
-      `{${fromStatuses.join(",")}}`,
-      reason,
-      outcomeUnknown,
-      outcome.kind === "succeeded" ? outcome.paymentId : null,
-      outcome.kind === "succeeded" ? outcome.amountMinor : null,
-      outcome.kind === "succeeded" ? outcome.currency : null,
+      fields.status,
+      fields.fromStatuses,
+      fields.reason,
+      fields.outcomeUnknown,
+      fields.paymentId,
+      fields.amountMinor,
+      fields.currency,
     ],
   };
 }

@@ -1,5 +1,5 @@
 import type { CreatePaymentInput, Payment, PaymentStatus } from "@invoicing/shared/contract";
-import { enqueueWith, type JobSpec, type Queryable, type SqlParam } from "@invoicing/shared/platform";
+import { enqueueEachWith, type JobSpec, type Queryable } from "@invoicing/shared/platform";
 import { z } from "zod";
 
 const PaymentRow = z.object({
@@ -41,45 +41,64 @@ export class PaymentsRepository {
   constructor(private readonly db: Queryable) {}
 
   /** Inserts unless the idempotency key exists; returns the stored payment and whether this call created it. */
-  insertOnce(payment: NewPayment): Promise<{ payment: Payment; created: boolean }> {
-    return this.insert(payment);
+  async insertOnce(payment: NewPayment): Promise<{ payment: Payment; created: boolean }> {
+    const [stored] = await this.insertEachOnce([payment]);
+    if (stored === undefined) throw new Error("insertEachOnce returned no result");
+    return stored;
   }
 
   /**
-   * `insertOnce` that also enqueues `job` when (and only when) it inserts, in the same statement: the payment and
-   * its outbox job commit together, in one round trip.
+   * `insertOnce` for several payments in one statement, answered in order. `jobs` maps a payment id to its outbox
+   * job, enqueued in the same statement when (and only when) that payment is inserted: a payment and its job commit
+   * together. A key given twice is inserted once; the second finds the first.
    */
-  insertOnceWithJob(payment: NewPayment, job: JobSpec): Promise<{ payment: Payment; created: boolean }> {
-    return this.insert(payment, job);
-  }
-
-  private async insert(payment: NewPayment, job?: JobSpec): Promise<{ payment: Payment; created: boolean }> {
-    const insert = `INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'processing' THEN NULL ELSE now() END)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`;
-    const params: SqlParam[] = [
-      payment.id,
-      payment.idempotencyKey,
-      payment.invoiceId,
-      payment.amountMinor,
-      payment.currency,
-      payment.status,
-      payment.declineReason,
-    ];
-    const enqueueJob = job === undefined ? undefined : enqueueWith("inserted", job, params.length + 1);
-    const inserted =
-      enqueueJob === undefined
-        ? await this.db.query(insert, params)
-        : await this.db.query(
-            `WITH inserted AS (${insert}), scheduled AS (${enqueueJob.sql}) SELECT ${COLUMNS} FROM inserted`,
-            [...params, ...enqueueJob.params],
-          );
-    const [created] = parseRows(inserted);
-    if (created !== undefined) return { payment: created, created: true };
-    const existing = await this.findByIdempotencyKey(payment.idempotencyKey);
-    if (existing === undefined) throw new Error(`payment with key ${payment.idempotencyKey} vanished after a conflict`);
-    return { payment: existing, created: false };
+  async insertEachOnce(
+    payments: readonly NewPayment[],
+    jobs: ReadonlyMap<string, JobSpec> = new Map(),
+  ): Promise<{ payment: Payment; created: boolean }[]> {
+    const rows = payments.map((payment, n) => ({
+      n,
+      id: payment.id,
+      idempotency_key: payment.idempotencyKey,
+      invoice_id: payment.invoiceId,
+      amount_minor: payment.amountMinor,
+      currency: payment.currency,
+      status: payment.status,
+      decline_reason: payment.declineReason,
+    }));
+    const enqueueJobs = enqueueEachWith("inserted", "id", jobs, 2);
+    const inserted = parseRows(
+      await this.db.query(
+        `WITH inserted AS (
+           INSERT INTO payments (id, idempotency_key, invoice_id, amount_minor, currency, status, decline_reason, settled_at)
+           SELECT d.id, d.idempotency_key, d.invoice_id, d.amount_minor, d.currency, d.status, d.decline_reason,
+                  CASE WHEN d.status = 'processing' THEN NULL ELSE now() END
+             FROM jsonb_to_recordset($1::jsonb)
+                  AS d(n integer, id text, idempotency_key text, invoice_id text, amount_minor bigint, currency text,
+                       status text, decline_reason text)
+            ORDER BY d.n
+           ON CONFLICT (idempotency_key) DO NOTHING
+           RETURNING ${COLUMNS}),
+         scheduled AS (${enqueueJobs.sql})
+         SELECT ${COLUMNS} FROM inserted`,
+        [JSON.stringify(rows), ...enqueueJobs.params],
+      ),
+    );
+    const created = new Map(inserted.map((payment) => [payment.id, payment]));
+    const replayedKeys = payments.filter((payment) => !created.has(payment.id)).map((p) => p.idempotencyKey);
+    const existing = new Map(
+      (replayedKeys.length === 0 ? [] : await this.findByIdempotencyKeys(replayedKeys)).map((payment) => [
+        payment.idempotencyKey,
+        payment,
+      ]),
+    );
+    return payments.map((payment) => {
+      const mine = created.get(payment.id);
+      if (mine !== undefined) return { payment: mine, created: true };
+      const stored = existing.get(payment.idempotencyKey);
+      if (stored === undefined) throw new Error(`payment with key ${payment.idempotencyKey} vanished after a conflict`);
+      return { payment: stored, created: false };
+    });
   }
 
   async findById(id: string): Promise<Payment | undefined> {
@@ -87,7 +106,16 @@ export class PaymentsRepository {
   }
 
   async findByIdempotencyKey(key: string): Promise<Payment | undefined> {
-    return parseRows(await this.db.query(`SELECT ${COLUMNS} FROM payments WHERE idempotency_key = $1`, [key]))[0];
+    return (await this.findByIdempotencyKeys([key]))[0];
+  }
+
+  async findByIdempotencyKeys(keys: readonly string[]): Promise<Payment[]> {
+    return parseRows(
+      await this.db.query(
+        `SELECT ${COLUMNS} FROM payments WHERE idempotency_key IN (SELECT jsonb_array_elements_text($1::jsonb))`,
+        [JSON.stringify(keys)],
+      ),
+    );
   }
 
   /** Moves a processing payment to its final state; undefined when it was already settled. */
@@ -110,9 +138,11 @@ export class PaymentsRepository {
   ): Promise<Payment[]> {
     if (outcomes.length === 0) return [];
     const rows = await this.db.query(
-      `UPDATE payments p SET status = d.status, decline_reason = d.reason, settled_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS d(id text, status text, reason text)
-        WHERE p.id = d.id AND p.status = 'processing'
+      // The ANY lets the planner find the rows by primary key instead of hash joining a scan of the whole ledger.
+      `WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(id text, status text, reason text))
+       UPDATE payments p SET status = d.status, decline_reason = d.reason, settled_at = now()
+         FROM d
+        WHERE p.id = ANY (ARRAY(SELECT id FROM d)) AND p.id = d.id AND p.status = 'processing'
         RETURNING ${COLUMNS.split(", ")
           .map((column) => `p.${column}`)
           .join(", ")}`,

@@ -1,3 +1,4 @@
+export * from "./coalesce.js";
 export * from "./db/index.js";
 export * from "./env.js";
 export * from "./http-client.js";

@@ -70,18 +70,33 @@ export interface JobSpec extends EnqueueOptions {
 }
 
 /**
- * For an outbox written in one statement: the body of a data-modifying CTE that enqueues `job` once per row of the
- * CTE named `source` (a row: the state change happened; none: nothing to enqueue), with `enqueue`'s semantics.
- * Its parameters are numbered from `first`.
+ * For an outbox written in one statement: the body of a data-modifying CTE that enqueues, for each row of the CTE
+ * named `source` (a row: the state change happened), the job `jobs` maps that row's `owner` column to, with
+ * `enqueue`'s semantics. Rows without an entry enqueue nothing. Its one parameter is numbered `first`.
  */
-export function enqueueWith(source: string, job: JobSpec, first: number): { sql: string; params: SqlParam[] } {
-  const $ = (n: number) => `$${first + n}`;
+export function enqueueEachWith(
+  source: string,
+  owner: string,
+  jobs: ReadonlyMap<string, JobSpec>,
+  first: number,
+): { sql: string; params: SqlParam[] } {
+  const rows = [...jobs].map(([key, job]) => ({
+    owner: key,
+    queue: job.queue,
+    key: job.dedupeKey,
+    payload: job.payload,
+    max_attempts: job.maxAttempts,
+    delay_ms: job.delayMs ?? 0,
+  }));
   return {
     sql: `INSERT INTO jobs (queue, dedupe_key, payload, max_attempts, run_at)
-          SELECT ${$(0)}, ${$(1)}, ${$(2)}::jsonb, ${$(3)}, now() + make_interval(secs => ${$(4)}::float8 / 1000)
+          SELECT j.queue, j.key, j.payload, j.max_attempts, now() + make_interval(secs => j.delay_ms / 1000)
             FROM ${source}
+            JOIN jsonb_to_recordset($${first}::jsonb)
+                 AS j(owner text, queue text, key text, payload jsonb, max_attempts integer, delay_ms float8)
+              ON j.owner = ${source}.${owner}
           ${ENQUEUE_CONFLICT}`,
-    params: [job.queue, job.dedupeKey, JSON.stringify(job.payload), job.maxAttempts, job.delayMs ?? 0],
+    params: [JSON.stringify(rows)],
   };
 }
 

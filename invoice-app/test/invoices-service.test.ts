@@ -1,0 +1,64 @@
+import type { PaymentSettled } from "@invoicing/shared/contract";
+import { type Database, migrate } from "@invoicing/shared/platform";
+import { testStores } from "@invoicing/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvoicesService } from "../src/invoices-service.js";
+import { InvoicesRepository } from "../src/store/invoices-repository.js";
+import { migrations } from "../src/store/migrations.js";
+
+const settled = (invoiceId: string, eventId = `evt_${invoiceId}`): PaymentSettled => ({
+  type: "PaymentSettled",
+  eventId,
+  occurredAt: "2026-01-01T12:00:00.000Z",
+  payment: {
+    id: `pay_${invoiceId}`,
+    invoiceId,
+    idempotencyKey: `invoice:${invoiceId}:attempt:1`,
+    amountMinor: 250,
+    currency: "EUR",
+    status: "succeeded",
+    declineReason: null,
+  },
+});
+
+describe.each(testStores())("invoices service on $name", (store) => {
+  let db: Database;
+  let drop: () => Promise<void>;
+  let service: InvoicesService;
+  let inboxStatements = 0;
+
+  beforeAll(async () => {
+    const database = await store.create();
+    drop = database.drop;
+    db = await database.open();
+    await migrate(db, "invoice-app", migrations);
+    const counting = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== "query") return Reflect.get(target, property, receiver);
+        return (sql: string, params?: unknown[]) => {
+          if (sql.includes("INSERT INTO inbox")) inboxStatements++;
+          return target.query(sql, params as never);
+        };
+      },
+    });
+    service = new InvoicesService(counting, { maxPaymentAttempts: 5, maxWaitMs: 1_000 });
+  });
+  afterAll(async () => {
+    await db.close();
+    await drop();
+  });
+
+  it("applies settlement events delivered concurrently with one inbox statement, each exactly once", async () => {
+    const repository = new InvoicesRepository(db);
+    const ids = Array.from({ length: 30 }, (_, n) => `V${n}`);
+    for (const id of ids) await repository.create({ id, amountMinor: 250, currency: "EUR" });
+    await repository.startPayments(5);
+    inboxStatements = 0;
+    const events = ids.map((id) => settled(id));
+    const results = await Promise.all([...events, events[0] as PaymentSettled].map((e) => service.applySettlement(e)));
+    expect(inboxStatements).toBe(1);
+    expect(results.slice(0, 30)).toEqual(ids.map(() => "applied"));
+    expect(results[30]).toBe("duplicate");
+    expect(await repository.countByStatus(ids)).toEqual({ unpaid: 0, pending: 0, paid: 30, failed: 0 });
+  });
+});

@@ -1,0 +1,79 @@
+import type { CreatePaymentInput } from "@invoicing/shared/contract";
+import { type Database, migrate } from "@invoicing/shared/platform";
+import { testStores } from "@invoicing/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IdempotencyConflictError, PaymentsService } from "../src/payments-service.js";
+import { migrations } from "../src/store/migrations.js";
+
+const input = (n: number, overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput => ({
+  idempotencyKey: `invoice:S${n}:attempt:1`,
+  invoiceId: `S${n}`,
+  amountMinor: 100 + n,
+  currency: "EUR",
+  ...overrides,
+});
+
+describe.each(testStores())("payments service on $name", (store) => {
+  let db: Database;
+  let drop: () => Promise<void>;
+  let service: PaymentsService;
+  const inserts: number[] = [];
+  let woken = 0;
+
+  beforeAll(async () => {
+    const database = await store.create();
+    drop = database.drop;
+    db = await database.open();
+    await migrate(db, "payment-provider", migrations);
+    const counting = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== "query") return Reflect.get(target, property, receiver);
+        return (sql: string, params?: unknown[]) => {
+          if (sql.includes("INSERT INTO payments")) inserts.push(1);
+          return target.query(sql, params as never);
+        };
+      },
+    });
+    service = new PaymentsService(counting, {
+      settlementJob: (id) => ({ queue: "settle", payload: { paymentId: id }, dedupeKey: id, maxAttempts: 3 }),
+      afterCreate: () => {
+        woken++;
+      },
+    });
+  });
+  afterAll(async () => {
+    await db.close();
+    await drop();
+  });
+
+  it("creates concurrent payments with one statement and one settlement job each", async () => {
+    inserts.length = 0;
+    woken = 0;
+    const payments = await Promise.all(Array.from({ length: 40 }, (_, n) => service.create(input(n))));
+    expect(inserts).toHaveLength(1);
+    expect(woken).toBe(1);
+    expect(payments.map((p) => p.invoiceId)).toEqual(Array.from({ length: 40 }, (_, n) => `S${n}`));
+    expect(payments.every((p) => p.status === "processing")).toBe(true);
+    const jobs = await db.query("SELECT count(*)::int AS n FROM jobs WHERE queue = 'settle'");
+    expect(jobs).toEqual([{ n: 40 }]);
+  });
+
+  it("answers replays and conflicts in a shared statement per call: only the conflicting call fails", async () => {
+    const first = await service.create(input(100));
+    const settled = await Promise.allSettled([
+      service.create(input(100)),
+      service.create(input(100, { amountMinor: 1 })),
+      service.create(input(101)),
+      service.create(input(101)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    const [replay, conflict, created, sameKeyAgain] = settled;
+    expect(replay).toEqual({ status: "fulfilled", value: first });
+    expect((conflict as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyConflictError);
+    expect((sameKeyAgain as PromiseFulfilledResult<unknown>).value).toEqual(
+      (created as PromiseFulfilledResult<unknown>).value,
+    );
+    const ledger = await service.list();
+    expect(ledger.filter((p) => p.invoiceId === "S101")).toHaveLength(1);
+  });
+});
