@@ -14,7 +14,7 @@ export interface StartOptions {
   databaseUrl?: string | undefined;
   env?: Record<string, string>;
   cpus?: string;
-  /** Node flags; the release image's (Dockerfile CMD) by default. BENCH_V8_FLAGS are always added. */
+  /** Node flags; the release image's (Dockerfile CMD) by default. BENCH_V8_FLAGS come first: a flag both set is the image's. */
   nodeFlags?: string[];
   port?: number;
 }
@@ -25,7 +25,7 @@ export async function startService(service: Service, options: StartOptions = {})
   const running = launch({
     name: service,
     command: process.execPath,
-    args: [...(options.nodeFlags ?? releaseNodeFlags(service)), ...settings.v8Flags, entry(service)],
+    args: [...settings.v8Flags, ...(options.nodeFlags ?? releaseNodeFlags(service)), entry(service)],
     env: {
       // production needs PostgreSQL; the embedded store only runs outside it
       NODE_ENV: options.databaseUrl === undefined ? "development" : "production",

@@ -64,8 +64,8 @@ export async function httpSection(report: Report, usage: UsageLog): Promise<void
       command: process.execPath,
       // The same node flags as the service, so the two differ only in the code that answers.
       args: [
-        ...releaseNodeFlags("invoice-app"),
         ...settings.v8Flags,
+        ...releaseNodeFlags("invoice-app"),
         path.join(repoRoot, "bench/bare-server.mjs"),
         String(barePort),
         bodyFile,
