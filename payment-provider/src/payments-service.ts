@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
+import type { CreatePaymentInput, CreatePaymentResult, Payment } from "@invoicing/shared/contract";
 import { coalesce, type Database, type JobSpec } from "@invoicing/shared/platform";
 import { PaymentsRepository } from "./store/payments-repository.js";
 
@@ -45,6 +45,18 @@ export class PaymentsService {
   ) {
     this.repository = new PaymentsRepository(db);
     this.create = coalesce((inputs) => this.createEach(inputs), CREATE_BATCH_LIMIT);
+  }
+
+  /**
+   * `create` for several payments in one statement, answered in order. A conflict is that item's answer; any other
+   * failure (the store) fails the whole call, and none of it is stored.
+   */
+  async createBatch(inputs: readonly CreatePaymentInput[]): Promise<CreatePaymentResult[]> {
+    return (await this.createEach(inputs)).map((answer) => {
+      if (answer instanceof IdempotencyConflictError) return { result: "conflict", message: answer.message };
+      if (answer instanceof Error) throw answer;
+      return { result: "payment", payment: answer };
+    });
   }
 
   private async createEach(inputs: readonly CreatePaymentInput[]): Promise<(Payment | Error)[]> {

@@ -10,8 +10,17 @@ export type PaymentCallResult =
   /** No answer, a timeout or a 5xx: the outcome is unknown and the same request may be retried. */
   | { kind: "unavailable"; reason: string };
 
+/** The answer to several payments sent together. */
+export type PaymentBatchResult =
+  /** One per input, in order: each a payment or that item's refusal (a reused key). */
+  | { kind: "results"; results: (PaymentCallResult & { kind: "payment" | "rejected" })[] }
+  /** The call as a whole was refused or went unanswered: nothing is known per item; send them one by one. */
+  | { kind: "failed"; reason: string };
+
 export interface PaymentProviderClient {
   createPayment(input: CreatePaymentInput): Promise<PaymentCallResult>;
+  /** At most CREATE_PAYMENTS_BATCH_LIMIT inputs. */
+  createPayments(inputs: readonly CreatePaymentInput[]): Promise<PaymentBatchResult>;
 }
 
 export interface PaymentProviderClientOptions {
@@ -44,10 +53,28 @@ export function createPaymentProviderClient(options: PaymentProviderClientOption
         return classify(error);
       }
     },
+    async createPayments(inputs) {
+      try {
+        const { results } = await client.payments.createBatch.mutate({ payments: [...inputs] });
+        if (results.length !== inputs.length) {
+          return { kind: "failed", reason: `payment-provider answered ${results.length} of ${inputs.length} payments` };
+        }
+        return {
+          kind: "results",
+          results: results.map((item) =>
+            item.result === "payment"
+              ? { kind: "payment", payment: item.payment }
+              : { kind: "rejected", reason: `payment-provider answered 409: ${item.message}` },
+          ),
+        };
+      } catch (error) {
+        return { kind: "failed", reason: classify(error).reason };
+      }
+    },
   };
 }
 
-function classify(error: unknown): PaymentCallResult {
+function classify(error: unknown): PaymentCallResult & { kind: "rejected" | "unavailable" } {
   if (error instanceof TRPCClientError) {
     const status = (error.data as { httpStatus?: unknown } | undefined)?.httpStatus;
     if (typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429) {

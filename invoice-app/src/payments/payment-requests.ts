@@ -1,12 +1,13 @@
-import { PaymentRequested } from "@invoicing/shared/contract";
-import type { Logger, Queryable, QueueHandler } from "@invoicing/shared/platform";
+import { CREATE_PAYMENTS_BATCH_LIMIT, PaymentRequested } from "@invoicing/shared/contract";
+import type { Job, Logger, Queryable, QueueHandler } from "@invoicing/shared/platform";
 import { InvoicesRepository, PAYMENT_QUEUE, RECHECK_MARK } from "../store/invoices-repository.js";
-import type { PaymentProviderClient } from "./payment-provider-client.js";
+import type { PaymentCallResult, PaymentProviderClient } from "./payment-provider-client.js";
 
 /**
  * Worker side of the outbox: asks payment-provider for the payment under the invoice's idempotency key.
  * Unavailable (network, timeout, 5xx) throws, so the queue retries with backoff; when retries run out the
- * invoice turns failed with its outcome unknown. A refusal (4xx) fails the invoice at once.
+ * invoice turns failed with its outcome unknown. A refusal (4xx) fails the invoice at once. Requests claimed
+ * together go in one `payments.createBatch` call; if that call fails as a whole, each runs again on its own.
  */
 export function paymentRequestHandler(
   db: Queryable,
@@ -16,43 +17,63 @@ export function paymentRequestHandler(
   invoicesChanged: () => void = () => {},
 ): QueueHandler<PaymentRequested> {
   const invoices = new InvoicesRepository(db);
+
+  async function record(payload: PaymentRequested, result: PaymentCallResult): Promise<void> {
+    switch (result.kind) {
+      case "payment": {
+        const { payment } = result;
+        // Usually still processing: the PaymentSettled event finishes the invoice. A replay can already be final.
+        if (payment.status === "succeeded") {
+          await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
+            kind: "succeeded",
+            paymentId: payment.id,
+            amountMinor: payment.amountMinor,
+            currency: payment.currency,
+          });
+          invoicesChanged();
+        } else if (payment.status === "declined") {
+          await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
+            kind: "declined",
+            reason: payment.declineReason ?? "declined",
+          });
+          invoicesChanged();
+        }
+        return;
+      }
+      case "rejected":
+        logger.warn({ invoiceId: payload.invoiceId, reason: result.reason }, "payment refused by payment-provider");
+        await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
+          kind: "refused",
+          reason: result.reason,
+        });
+        invoicesChanged();
+        return;
+      case "unavailable":
+        throw new Error(result.reason);
+    }
+  }
+
   return {
     queue: PAYMENT_QUEUE,
     payload: PaymentRequested,
     async handle({ payload }) {
-      const result = await provider.createPayment(payload);
-      switch (result.kind) {
-        case "payment": {
-          const { payment } = result;
-          // Usually still processing: the PaymentSettled event finishes the invoice. A replay can already be final.
-          if (payment.status === "succeeded") {
-            await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
-              kind: "succeeded",
-              paymentId: payment.id,
-              amountMinor: payment.amountMinor,
-              currency: payment.currency,
-            });
-            invoicesChanged();
-          } else if (payment.status === "declined") {
-            await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
-              kind: "declined",
-              reason: payment.declineReason ?? "declined",
-            });
-            invoicesChanged();
-          }
-          return;
-        }
-        case "rejected":
-          logger.warn({ invoiceId: payload.invoiceId, reason: result.reason }, "payment refused by payment-provider");
-          await invoices.recordOutcome(payload.invoiceId, payload.idempotencyKey, {
-            kind: "refused",
-            reason: result.reason,
-          });
-          invoicesChanged();
-          return;
-        case "unavailable":
-          throw new Error(result.reason);
+      await record(payload, await provider.createPayment(payload));
+    },
+    async handleBatch(jobs) {
+      const chunks: Job<PaymentRequested>[][] = [];
+      for (let i = 0; i < jobs.length; i += CREATE_PAYMENTS_BATCH_LIMIT) {
+        chunks.push(jobs.slice(i, i + CREATE_PAYMENTS_BATCH_LIMIT));
       }
+      const answers = await Promise.all(chunks.map((chunk) => provider.createPayments(chunk.map((j) => j.payload))));
+      const failed = answers.find((answer) => answer.kind === "failed");
+      if (failed !== undefined) throw new Error(failed.reason);
+      const recorded = chunks.flatMap((chunk, c) => {
+        const answer = answers[c];
+        return answer?.kind === "results"
+          ? chunk.map((job, i) => record(job.payload, answer.results[i] as PaymentCallResult))
+          : [];
+      });
+      await Promise.all(recorded);
     },
     async onParked(job, reason, tx: Queryable) {
       if (job.dedupeKey.includes(RECHECK_MARK)) {

@@ -1,5 +1,6 @@
 import {
   type CreatePaymentInteraction,
+  type CreatePaymentsInteraction,
   exampleOf,
   type LegacyPayInteraction,
   PAYMENT_PROVIDER_INTERACTIONS,
@@ -11,10 +12,19 @@ import {
   trpcInteractionHandler,
 } from "@invoicing/shared/testing";
 import { describe, expect, it } from "vitest";
-import { createPaymentProviderClient, type PaymentCallResult } from "../../src/payments/payment-provider-client.js";
+import {
+  createPaymentProviderClient,
+  type PaymentBatchResult,
+  type PaymentCallResult,
+} from "../../src/payments/payment-provider-client.js";
 import { contractMockServer, PROVIDER_URL, providerMsw } from "./support.js";
 
-const createCalls = PAYMENT_PROVIDER_INTERACTIONS.filter((i): i is CreatePaymentInteraction => i.kind === "trpc");
+const createCalls = PAYMENT_PROVIDER_INTERACTIONS.filter(
+  (i): i is CreatePaymentInteraction => i.kind === "trpc" && i.procedure === "payments.create",
+);
+const batchCalls = PAYMENT_PROVIDER_INTERACTIONS.filter(
+  (i): i is CreatePaymentsInteraction => i.kind === "trpc" && i.procedure === "payments.createBatch",
+);
 const legacyCalls = PAYMENT_PROVIDER_INTERACTIONS.filter((i): i is LegacyPayInteraction => i.kind === "rest");
 const { server, recorder } = contractMockServer(PAYMENT_PROVIDER_INTERACTIONS);
 
@@ -80,6 +90,53 @@ describe("invoice-app's payment-provider client against the contract (msw-trpc)"
     await expect(recorder.assertAllMatched()).rejects.toThrow(
       "request: expected POST /trpc/payments.create, got POST /v2/trpc/payments.create",
     );
+  });
+});
+
+/** How invoice-app must read a batch's answer: per item, or (any error) failed as a whole, to be sent one by one. */
+function expectedBatchOutcome(interaction: CreatePaymentsInteraction): PaymentBatchResult {
+  const { response } = interaction;
+  if ("data" in response) {
+    return {
+      kind: "results",
+      results: exampleOf(response.data).results.map((item) =>
+        item.result === "payment"
+          ? { kind: "payment", payment: item.payment }
+          : { kind: "rejected", reason: `payment-provider answered 409: ${item.message}` },
+      ),
+    };
+  }
+  const message = exampleOf<string>(response.error.message);
+  return {
+    kind: "failed",
+    reason:
+      response.status < 500
+        ? `payment-provider answered ${response.status}: ${message}`
+        : `payment-provider unavailable: ${message}`,
+  };
+}
+
+describe("invoice-app's batched payment requests against the contract (msw-trpc)", () => {
+  it.each(batchCalls)("$name", async (interaction) => {
+    server.use(trpcInteractionHandler(providerMsw.payments.createBatch.mutation, [interaction], recorder));
+    const result = await client().createPayments(interaction.request.input.payments);
+    await recorder.assertAllMatched();
+    expect(recorder.matched).toEqual([interaction.name]);
+    expect(result).toEqual(expectedBatchOutcome(interaction));
+  });
+
+  it("fails with a diff when the client sends a payment of the batch with a renamed field", async () => {
+    const renaming: typeof fetch = (url, init) => {
+      const body = typeof init?.body === "string" ? init.body.replace('"currency"', '"currencyCode"') : init?.body;
+      return fetch(url, { ...init, body: body ?? null });
+    };
+    const [success] = batchCalls;
+    if (success === undefined) throw new Error("no payments.createBatch interaction");
+    server.use(trpcInteractionHandler(providerMsw.payments.createBatch.mutation, [success], recorder));
+    expect((await client(renaming).createPayments(success.request.input.payments)).kind).toBe("failed");
+    const failure = recorder.assertAllMatched();
+    await expect(failure).rejects.toThrow(`closest interaction: "${success.name}"`);
+    await expect(failure).rejects.toThrow('input.payments[0].currency: missing (expected "EUR")');
   });
 });
 

@@ -1,4 +1,10 @@
-import { CreatePaymentInput, Payment, PaymentRef } from "@invoicing/shared/contract";
+import {
+  CreatePaymentInput,
+  CreatePaymentsInput,
+  CreatePaymentsOutput,
+  Payment,
+  PaymentRef,
+} from "@invoicing/shared/contract";
 import { createTrpc } from "@invoicing/shared/platform";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
@@ -19,6 +25,11 @@ export function createPaymentProviderRouter(payments: PaymentsService) {
         .input(CreatePaymentInput)
         .output(Payment)
         .mutation(({ input }) => payments.create(input).catch(toTrpcError)),
+      /** `create` for several payments in one call and one statement; each item is answered on its own. */
+      createBatch: t.procedure
+        .input(CreatePaymentsInput)
+        .output(CreatePaymentsOutput)
+        .mutation(async ({ input }) => ({ results: await payments.createBatch(input.payments) })),
       get: t.procedure
         .input(PaymentRef)
         .output(Payment)

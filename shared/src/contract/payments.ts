@@ -31,6 +31,28 @@ export const Payment = z.object({
 });
 export type Payment = z.infer<typeof Payment>;
 
+/** Most payments one `payments.createBatch` call takes (invoice-app's payment worker sends what it claimed together). */
+export const CREATE_PAYMENTS_BATCH_LIMIT = 100;
+
+export const CreatePaymentsInput = z.strictObject({
+  payments: z
+    .array(CreatePaymentInput)
+    .min(1, "must hold at least one payment")
+    .max(CREATE_PAYMENTS_BATCH_LIMIT, `must hold at most ${CREATE_PAYMENTS_BATCH_LIMIT} payments`),
+});
+export type CreatePaymentsInput = z.infer<typeof CreatePaymentsInput>;
+
+/** One item's answer: the payment (new or replayed), or the conflict `payments.create` would have answered with 409. */
+export const CreatePaymentResult = z.discriminatedUnion("result", [
+  z.object({ result: z.literal("payment"), payment: Payment }),
+  z.object({ result: z.literal("conflict"), message: z.string() }),
+]);
+export type CreatePaymentResult = z.infer<typeof CreatePaymentResult>;
+
+/** The answers in the order of the input's payments. */
+export const CreatePaymentsOutput = z.object({ results: z.array(CreatePaymentResult) });
+export type CreatePaymentsOutput = z.infer<typeof CreatePaymentsOutput>;
+
 export const PaymentRef = z.strictObject({ id: z.string().min(1).max(64) });
 
 /** Body of the original POST /payments/pay: money in major units. */

@@ -24,7 +24,7 @@ describe("contract interactions", () => {
   it("cover every case the contract names, each once", () => {
     const names = all.map((interaction) => interaction.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(PAYMENT_PROVIDER_INTERACTIONS).toHaveLength(11);
+    expect(PAYMENT_PROVIDER_INTERACTIONS).toHaveLength(15);
     expect(INVOICE_APP_INTERACTIONS).toHaveLength(4);
   });
 

@@ -1,4 +1,12 @@
-import { CreatePaymentInput, ErrorResponse, LegacyPayBody, LegacyPayResponse, Payment } from "../payments.js";
+import {
+  CreatePaymentInput,
+  CreatePaymentsInput,
+  CreatePaymentsOutput,
+  ErrorResponse,
+  LegacyPayBody,
+  LegacyPayResponse,
+  Payment,
+} from "../payments.js";
 import type { RestInteraction, TrpcInteraction } from "./interaction.js";
 import { match } from "./matchers.js";
 
@@ -25,7 +33,12 @@ export type LegacyPayInteraction = RestInteraction<
   typeof LegacyPayResponse | typeof ErrorResponse,
   PaymentProviderState
 >;
-export type PaymentProviderInteraction = CreatePaymentInteraction | LegacyPayInteraction;
+export type CreatePaymentsInteraction = TrpcInteraction<
+  typeof CreatePaymentsInput,
+  typeof CreatePaymentsOutput,
+  PaymentProviderState
+>;
+export type PaymentProviderInteraction = CreatePaymentInteraction | CreatePaymentsInteraction | LegacyPayInteraction;
 
 /** What invoice-app's outbox worker sends for invoice I1 (12.15 EUR) on its first attempt. */
 const firstAttemptForI1 = {
@@ -45,6 +58,26 @@ const existingPayment = {
 const createPayment = (
   definition: Omit<CreatePaymentInteraction, "kind" | "procedure" | "type">,
 ): CreatePaymentInteraction => ({ kind: "trpc", procedure: "payments.create", type: "mutation", ...definition });
+
+const createPayments = (
+  definition: Omit<CreatePaymentsInteraction, "kind" | "procedure" | "type">,
+): CreatePaymentsInteraction => ({ kind: "trpc", procedure: "payments.createBatch", type: "mutation", ...definition });
+
+/** The same first attempt for invoice I2 (10.25 GBP), sent together with I1's by the worker. */
+const firstAttemptForI2 = {
+  idempotencyKey: "invoice:I2:attempt:1",
+  invoiceId: "I2",
+  amountMinor: 1025,
+  currency: "GBP",
+} satisfies CreatePaymentInput;
+
+const newPayment = (input: CreatePaymentInput, id: string) => ({
+  ...input,
+  id: match.type(id),
+  status: "processing" as const,
+  declineReason: null,
+  createdAt: match.datetime("2026-01-01T12:00:00.000Z"),
+});
 
 const legacyPay = (
   definition: Omit<LegacyPayInteraction, "kind" | "method" | "path" | "state">,
@@ -119,6 +152,75 @@ export const PAYMENT_PROVIDER_INTERACTIONS: readonly PaymentProviderInteraction[
     name: "payments.create fails with a 5xx when the provider cannot reach its store",
     state: { given: "the payments store is failing" },
     request: { schema: CreatePaymentInput, conformsToSchema: true, input: firstAttemptForI1 },
+    response: { status: 500, error: { code: "INTERNAL_SERVER_ERROR", message: match.type("internal error") } },
+  }),
+  createPayments({
+    name: "payments.createBatch accepts new payments and answers each in order",
+    state: { given: "no payment exists" },
+    request: {
+      schema: CreatePaymentsInput,
+      conformsToSchema: true,
+      input: { payments: [firstAttemptForI1, firstAttemptForI2] },
+    },
+    response: {
+      status: 200,
+      schema: CreatePaymentsOutput,
+      data: {
+        results: [
+          { result: "payment", payment: newPayment(firstAttemptForI1, "pay_0b8e5a2c-6f1d-4c1e-9a57-3d2f0c1b7e11") },
+          { result: "payment", payment: newPayment(firstAttemptForI2, "pay_6c1f0e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b") },
+        ],
+      },
+    },
+  }),
+  createPayments({
+    name: "payments.createBatch answers each item on its own: a replay with the stored payment, a reused key with a conflict",
+    state: { given: "a payment exists", payment: existingPayment },
+    request: {
+      schema: CreatePaymentsInput,
+      conformsToSchema: true,
+      input: { payments: [firstAttemptForI1, { ...firstAttemptForI1, amountMinor: 999 }] },
+    },
+    response: {
+      status: 200,
+      schema: CreatePaymentsOutput,
+      data: {
+        results: [
+          {
+            result: "payment",
+            payment: { ...existingPayment, createdAt: match.datetime("2026-01-01T12:00:00.000Z") },
+          },
+          {
+            result: "conflict",
+            message: match.regex(
+              /^idempotencyKey /,
+              "idempotencyKey invoice:I1:attempt:1 was already used for a different payment (invoiceId, amountMinor or currency differ)",
+            ),
+          },
+        ],
+      },
+    },
+  }),
+  createPayments({
+    name: "payments.createBatch refuses an invalid item with a message naming its position and field",
+    state: { given: "no payment exists" },
+    request: {
+      schema: CreatePaymentsInput,
+      conformsToSchema: false,
+      input: { payments: [firstAttemptForI1, { ...firstAttemptForI2, amountMinor: 0 }] },
+    },
+    response: {
+      status: 400,
+      error: {
+        code: "BAD_REQUEST",
+        message: match.regex(/^payments\.1\.amountMinor: /, "payments.1.amountMinor: must be greater than zero"),
+      },
+    },
+  }),
+  createPayments({
+    name: "payments.createBatch fails with a 5xx when the provider cannot reach its store",
+    state: { given: "the payments store is failing" },
+    request: { schema: CreatePaymentsInput, conformsToSchema: true, input: { payments: [firstAttemptForI1] } },
     response: { status: 500, error: { code: "INTERNAL_SERVER_ERROR", message: match.type("internal error") } },
   }),
   legacyPay({
