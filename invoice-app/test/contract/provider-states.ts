@@ -13,7 +13,8 @@ const MAX_ATTEMPTS = 10;
 export async function setUpInvoiceAppState(db: Database, state: InvoiceAppState): Promise<void> {
   await db.exec("DELETE FROM inbox; DELETE FROM jobs; DELETE FROM invoices;");
   await db.transaction(async (tx) => {
-    await putPending(tx, state.invoice);
+    const pending = state.given === "invoices are pending" ? state.invoices : [state.invoice];
+    for (const invoice of pending) await putPending(tx, invoice);
     if (state.given === "an invoice is pending and the event was already applied") {
       await new InvoicesRepository(tx).markEventSeen(state.eventId);
     }

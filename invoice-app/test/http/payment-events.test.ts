@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { PAYMENT_EVENTS_PATH, type PaymentSettled } from "@invoicing/shared/contract";
+import { PAYMENT_EVENTS_BATCH_PATH, PAYMENT_EVENTS_PATH, type PaymentSettled } from "@invoicing/shared/contract";
 import { DEV_WEBHOOK_SECRET, WebhookSigner } from "@invoicing/shared/platform";
 import { request, testStores, trpc, waitFor } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -145,6 +145,56 @@ describe.each(testStores())("invoice-app payment events webhook on $name", (stor
     expect(response.body).toEqual({ error: expect.stringMatching(/^(type|payment|occurredAt)/) });
     const mismatched = await deliver(settled("I3", 1, "succeeded"), { "webhook-id": "other" });
     expect(mismatched.status).toBe(401);
+  });
+
+  describe("with several events in one delivery", () => {
+    const deliverBatch = (
+      events: unknown[],
+      options: { batchId?: string; signedAs?: string; secret?: string } = {},
+    ) => {
+      const batchId = options.batchId ?? `batch_${events.length}_${Date.now()}`;
+      const body = JSON.stringify({ batchId, events });
+      return request(invoices.url, PAYMENT_EVENTS_BATCH_PATH, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          ...new WebhookSigner(options.secret ?? DEV_WEBHOOK_SECRET).sign(options.signedAs ?? batchId, body),
+        },
+      });
+    };
+
+    it("refuses a bad signature with 401, a mismatched id or an invalid event with 400, and changes nothing", async () => {
+      const event = settled("I3", 1, "succeeded");
+      const forged = await deliverBatch([event], { secret: "another-secret-that-is-long-enough-to-pass" });
+      expect(forged.status).toBe(401);
+      const mismatched = await deliverBatch([event], { batchId: "batch_a", signedAs: "batch_b" });
+      expect(mismatched).toMatchObject({
+        status: 400,
+        body: { error: "batchId: does not match the webhook-id header" },
+      });
+      const invalid = await deliverBatch([event, { ...event, payment: { ...event.payment, amountMinor: "12.15" } }]);
+      expect(invalid).toMatchObject({
+        status: 400,
+        body: { error: expect.stringMatching(/^events\.1\.payment\.amountMinor: /) },
+      });
+      const empty = await deliverBatch([]);
+      expect(empty).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^events: /) } });
+      expect(await status("I3")).toBe("pending");
+    });
+
+    it("applies the events in order, each answered on its own", async () => {
+      const paid = settled("I3", 1, "succeeded", "evt-I3-paid-in-batch");
+      const lateDecline = settled("I1", 1, "declined", "evt-late-decline-in-batch");
+      const response = await deliverBatch([paid, paid, lateDecline]);
+      expect(response).toMatchObject({
+        status: 200,
+        body: { results: [{ status: "applied" }, { status: "duplicate" }, { status: "ignored" }] },
+      });
+      expect(await status("I3")).toBe("paid");
+      expect(await status("I1")).toBe("paid");
+      expect(await deliverBatch([paid])).toMatchObject({ status: 200, body: { results: [{ status: "duplicate" }] } });
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { type Payment, PaymentSettled } from "@invoicing/shared/contract";
+import { PAYMENT_EVENTS_BATCH_LIMIT, type Payment, PaymentSettled } from "@invoicing/shared/contract";
 import type { Database } from "@invoicing/shared/platform";
 import {
   enqueue,
@@ -94,6 +94,14 @@ export function createSettlementJobs(options: SettlementJobsOptions) {
     payload: PaymentSettled,
     async handle(job) {
       await webhook.deliver(job.payload);
+    },
+    /** Events claimed together go in batch requests; when one fails, each of its events is delivered on its own. */
+    async handleBatch(jobs) {
+      const deliveries: Promise<void>[] = [];
+      for (let i = 0; i < jobs.length; i += PAYMENT_EVENTS_BATCH_LIMIT) {
+        deliveries.push(webhook.deliverBatch(jobs.slice(i, i + PAYMENT_EVENTS_BATCH_LIMIT).map((job) => job.payload)));
+      }
+      await Promise.all(deliveries);
     },
     async onParked(job, reason) {
       logger.error({ eventId: job.payload.eventId, reason }, "payment event could not be delivered; parked");

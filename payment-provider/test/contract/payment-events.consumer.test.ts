@@ -1,4 +1,12 @@
-import { exampleOf, INVOICE_APP_INTERACTIONS, type PaymentSettledInteraction } from "@invoicing/shared/contract";
+import {
+  exampleOf,
+  INVOICE_APP_INTERACTIONS,
+  type InvoiceAppInteraction,
+  PAYMENT_EVENTS_PATH,
+  PaymentSettled,
+  PaymentSettledBatch,
+  type PaymentSettledInteraction,
+} from "@invoicing/shared/contract";
 import {
   bufferedFetch,
   CONTRACT_WEBHOOK_SECRET,
@@ -11,7 +19,10 @@ import { contractMockServer, INVOICE_APP_URL } from "./support.js";
 
 const { server, recorder } = contractMockServer();
 
-function sender(interaction: PaymentSettledInteraction, path = interaction.path): WebhookSender {
+const single = INVOICE_APP_INTERACTIONS.filter((i): i is PaymentSettledInteraction => i.path === PAYMENT_EVENTS_PATH);
+
+/** The sender as payment-provider configures it: EVENTS_WEBHOOK_URL names the single-event path. */
+function sender(interaction: InvoiceAppInteraction, path: string = PAYMENT_EVENTS_PATH): WebhookSender {
   const request = interaction.request;
   const secret =
     "raw" in request || request.signedWith !== "another secret" ? CONTRACT_WEBHOOK_SECRET : WRONG_WEBHOOK_SECRET;
@@ -23,10 +34,20 @@ function eventOf(interaction: PaymentSettledInteraction) {
   return exampleOf(interaction.request.json);
 }
 
+/** What the interaction sends, through the sender's own entry point for it. */
+function deliver(interaction: InvoiceAppInteraction): Promise<void> {
+  const { request } = interaction;
+  if ("raw" in request) throw new Error(`${interaction.name} sends no event`);
+  if (interaction.path === PAYMENT_EVENTS_PATH) {
+    return sender(interaction).deliver(PaymentSettled.parse(exampleOf<unknown>(request.json)));
+  }
+  return sender(interaction).deliverBatch(PaymentSettledBatch.parse(exampleOf<unknown>(request.json)).events);
+}
+
 describe("payment-provider's WebhookSender against invoice-app's payment-events contract (msw)", () => {
   it.each(INVOICE_APP_INTERACTIONS)("$name", async (interaction) => {
     server.use(...restInteractionHandlers(INVOICE_APP_URL, [interaction], recorder));
-    const delivery = sender(interaction).deliver(eventOf(interaction));
+    const delivery = deliver(interaction);
     // A 2xx is delivered; anything else is a failed delivery the outbox retries.
     if (interaction.response.status < 300) await delivery;
     else await expect(delivery).rejects.toThrow(`webhook answered ${interaction.response.status}`);
@@ -36,7 +57,7 @@ describe("payment-provider's WebhookSender against invoice-app's payment-events 
 
   it("fails with a diff when the event differs from every interaction", async () => {
     server.use(...restInteractionHandlers(INVOICE_APP_URL, INVOICE_APP_INTERACTIONS, recorder));
-    const [succeeded] = INVOICE_APP_INTERACTIONS;
+    const [succeeded] = single;
     if (succeeded === undefined) throw new Error("no PaymentSettled interaction");
     const event = eventOf(succeeded);
     const renamed = { ...event, payment: { ...event.payment, amountMinor: 1216 } };
@@ -48,7 +69,7 @@ describe("payment-provider's WebhookSender against invoice-app's payment-events 
 
   it("reports an event posted to a path the contract does not declare", async () => {
     server.use(...restInteractionHandlers(INVOICE_APP_URL, INVOICE_APP_INTERACTIONS, recorder));
-    const [succeeded] = INVOICE_APP_INTERACTIONS;
+    const [succeeded] = single;
     if (succeeded === undefined) throw new Error("no PaymentSettled interaction");
     await expect(sender(succeeded, "/webhooks/payments").deliver(eventOf(succeeded))).rejects.toThrow(
       "webhook unreachable",

@@ -34,7 +34,7 @@ if (created.kind !== "trpc" || !("data" in created.response))
   throw new Error("payments.create success is a tRPC result");
 const createInput = created.request.input;
 if ("raw" in settled.request) throw new Error("PaymentSettled is a JSON request");
-const event = PaymentSettled.parse(exampleOf(settled.request.json));
+const event = PaymentSettled.parse(exampleOf<unknown>(settled.request.json));
 
 /** What payment-provider answers today, with one breaking edit applied to the payment (a copy). */
 function answerWith(edit: (payment: Record<string, unknown>) => Record<string, unknown>): ReceivedResponse {

@@ -2,7 +2,7 @@ import type { Interaction } from "../../src/contract/interactions/interaction.js
 import { WebhookSigner } from "../../src/platform/webhook-signature.js";
 import { request } from "../http.js";
 import { exampleRequestBody } from "./examples.js";
-import { CONTRACT_WEBHOOK_SECRET, type ReceivedResponse } from "./verify.js";
+import { CONTRACT_WEBHOOK_SECRET, type ReceivedResponse, webhookMessageId } from "./verify.js";
 
 /** A secret that is not the shared one: what an impostor signs with. */
 export const WRONG_WEBHOOK_SECRET = "not-the-shared-webhook-secret";
@@ -27,10 +27,7 @@ export async function replay(
 }
 
 function signatureHeaders(body: string, signedWith: "shared secret" | "another secret", secret: string) {
-  const parsed: unknown = JSON.parse(body);
-  const eventId =
-    typeof parsed === "object" && parsed !== null && "eventId" in parsed && typeof parsed.eventId === "string"
-      ? parsed.eventId
-      : "msg_contract";
-  return new WebhookSigner(signedWith === "shared secret" ? secret : WRONG_WEBHOOK_SECRET).sign(eventId, body);
+  const { value } = webhookMessageId(JSON.parse(body));
+  const messageId = typeof value === "string" ? value : "msg_contract";
+  return new WebhookSigner(signedWith === "shared secret" ? secret : WRONG_WEBHOOK_SECRET).sign(messageId, body);
 }

@@ -82,11 +82,11 @@ function signatureMismatches(
   if (expected === "another secret" && problem === undefined) {
     mismatches.push({ path: "headers.webhook-signature", problem: "expected a signature the shared secret rejects" });
   }
-  const eventId = typeof json === "object" && json !== null && "eventId" in json ? json.eventId : undefined;
-  if (sent.headers["webhook-id"] !== eventId) {
+  const messageId = webhookMessageId(json);
+  if (sent.headers["webhook-id"] !== messageId.value) {
     mismatches.push({
       path: "headers.webhook-id",
-      problem: `expected the event's eventId ${JSON.stringify(eventId)}, got ${JSON.stringify(sent.headers["webhook-id"])}`,
+      problem: `expected the ${messageId.field} ${JSON.stringify(messageId.value)}, got ${JSON.stringify(sent.headers["webhook-id"])}`,
     });
   }
   return mismatches;
@@ -141,4 +141,13 @@ export function verifyResponse(
 function summarize(body: unknown): string {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   return text === undefined ? "" : `(${text.length > 300 ? `${text.slice(0, 300)}...` : text})`;
+}
+
+/** The id a signed webhook body must carry as `webhook-id`: an event's `eventId`, a batch's `batchId`. */
+export function webhookMessageId(json: unknown): { field: "eventId" | "batchId"; value: unknown } {
+  if (typeof json === "object" && json !== null && "batchId" in json) return { field: "batchId", value: json.batchId };
+  return {
+    field: "eventId",
+    value: typeof json === "object" && json !== null && "eventId" in json ? json.eventId : undefined,
+  };
 }

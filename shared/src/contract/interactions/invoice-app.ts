@@ -1,4 +1,11 @@
-import { PAYMENT_EVENTS_PATH, PaymentSettled, WebhookAck } from "../events.js";
+import {
+  PAYMENT_EVENTS_BATCH_PATH,
+  PAYMENT_EVENTS_PATH,
+  PaymentSettled,
+  PaymentSettledBatch,
+  WebhookAck,
+  WebhookBatchAck,
+} from "../events.js";
 import type { InvoiceStatus } from "../invoices.js";
 import { ErrorResponse } from "../payments.js";
 import type { RestInteraction } from "./interaction.js";
@@ -19,19 +26,26 @@ export type InvoiceAppState =
       readonly given: "an invoice is pending and the event was already applied";
       readonly invoice: PendingInvoice;
       readonly eventId: string;
-    };
+    }
+  | { readonly given: "invoices are pending"; readonly invoices: readonly PendingInvoice[] };
+
+const describePending = (invoice: PendingInvoice) =>
+  `invoice ${invoice.id} is pending with key ${invoice.idempotencyKey}`;
 
 export function describeInvoiceAppState(state: InvoiceAppState): string {
-  const { invoice } = state;
-  const pending = `invoice ${invoice.id} is pending with key ${invoice.idempotencyKey}`;
-  return state.given === "an invoice is pending"
-    ? pending
-    : `${pending} and event ${state.eventId} was already applied`;
+  switch (state.given) {
+    case "an invoice is pending":
+      return describePending(state.invoice);
+    case "an invoice is pending and the event was already applied":
+      return `${describePending(state.invoice)} and event ${state.eventId} was already applied`;
+    case "invoices are pending":
+      return state.invoices.map(describePending).join("; ");
+  }
 }
 
-/** The invoice as invoice-app must show it once the request was handled. */
+/** The invoices as invoice-app must show them once the request was handled. */
 export interface InvoiceAfterwards {
-  readonly invoice: { readonly id: string; readonly status: InvoiceStatus };
+  readonly invoices: readonly { readonly id: string; readonly status: InvoiceStatus }[];
 }
 
 export type PaymentSettledInteraction = RestInteraction<
@@ -41,25 +55,62 @@ export type PaymentSettledInteraction = RestInteraction<
   InvoiceAfterwards
 >;
 
+export type PaymentSettledBatchInteraction = RestInteraction<
+  typeof PaymentSettledBatch,
+  typeof WebhookBatchAck | typeof ErrorResponse,
+  InvoiceAppState,
+  InvoiceAfterwards
+>;
+
+export type InvoiceAppInteraction = PaymentSettledInteraction | PaymentSettledBatchInteraction;
+
 const I1: PendingInvoice = { id: "I1", amountMinor: 1215, currency: "EUR", idempotencyKey: "invoice:I1:attempt:1" };
+const I2: PendingInvoice = { id: "I2", amountMinor: 1025, currency: "GBP", idempotencyKey: "invoice:I2:attempt:1" };
 const EVENT_ID = "evt_pay_0b8e5a2c_settled";
 
-function settledEvent(outcome: "succeeded" | "declined"): Matchable<PaymentSettled> {
+function settledEvent(
+  outcome: "succeeded" | "declined",
+  invoice: PendingInvoice = I1,
+  paymentId = "pay_0b8e5a2c",
+): Matchable<PaymentSettled> {
   return {
     type: "PaymentSettled",
-    eventId: match.type(EVENT_ID),
+    eventId: match.type(`evt_${paymentId}_settled`),
     occurredAt: match.datetime("2026-01-01T12:00:00.050Z"),
     payment: {
-      id: match.type("pay_0b8e5a2c"),
-      invoiceId: I1.id,
-      idempotencyKey: I1.idempotencyKey,
-      amountMinor: I1.amountMinor,
-      currency: I1.currency,
+      id: match.type(paymentId),
+      invoiceId: invoice.id,
+      idempotencyKey: invoice.idempotencyKey,
+      amountMinor: invoice.amountMinor,
+      currency: invoice.currency,
       status: outcome,
       declineReason: outcome === "succeeded" ? null : match.type("declined by the simulated processor"),
     },
   };
 }
+
+const settlementBatch = (
+  definition: Omit<PaymentSettledBatchInteraction, "kind" | "method" | "path" | "request"> & {
+    signedWith: "shared secret" | "another secret";
+  },
+): PaymentSettledBatchInteraction => {
+  const { signedWith, ...rest } = definition;
+  return {
+    kind: "rest",
+    method: "POST",
+    path: PAYMENT_EVENTS_BATCH_PATH,
+    request: {
+      schema: PaymentSettledBatch,
+      conformsToSchema: true,
+      json: {
+        batchId: match.type("batch_3f2a9c4e1b7d5a6c8e0f1a2b"),
+        events: [settledEvent("succeeded", I1, "pay_0b8e5a2c"), settledEvent("declined", I2, "pay_6c1f0e2a")],
+      },
+      signedWith,
+    },
+    ...rest,
+  };
+};
 
 const settlement = (
   definition: Omit<PaymentSettledInteraction, "kind" | "method" | "path" | "request"> & {
@@ -78,14 +129,14 @@ const settlement = (
 };
 
 /** payment-provider -> invoice-app: signed PaymentSettled events on the webhook. */
-export const INVOICE_APP_INTERACTIONS: readonly PaymentSettledInteraction[] = [
+export const INVOICE_APP_INTERACTIONS: readonly InvoiceAppInteraction[] = [
   settlement({
     name: "PaymentSettled succeeded is applied and the invoice is paid",
     state: { given: "an invoice is pending", invoice: I1 },
     outcome: "succeeded",
     signedWith: "shared secret",
     response: { status: 200, schema: WebhookAck, body: { status: "applied" } },
-    afterwards: { invoice: { id: I1.id, status: "paid" } },
+    afterwards: { invoices: [{ id: I1.id, status: "paid" }] },
   }),
   settlement({
     name: "PaymentSettled declined is applied and the invoice fails",
@@ -93,7 +144,7 @@ export const INVOICE_APP_INTERACTIONS: readonly PaymentSettledInteraction[] = [
     outcome: "declined",
     signedWith: "shared secret",
     response: { status: 200, schema: WebhookAck, body: { status: "applied" } },
-    afterwards: { invoice: { id: I1.id, status: "failed" } },
+    afterwards: { invoices: [{ id: I1.id, status: "failed" }] },
   }),
   settlement({
     name: "a duplicate PaymentSettled is acknowledged and changes nothing",
@@ -101,7 +152,7 @@ export const INVOICE_APP_INTERACTIONS: readonly PaymentSettledInteraction[] = [
     outcome: "succeeded",
     signedWith: "shared secret",
     response: { status: 200, schema: WebhookAck, body: { status: "duplicate" } },
-    afterwards: { invoice: { id: I1.id, status: "pending" } },
+    afterwards: { invoices: [{ id: I1.id, status: "pending" }] },
   }),
   settlement({
     name: "a PaymentSettled with a bad signature is refused with 401",
@@ -113,6 +164,38 @@ export const INVOICE_APP_INTERACTIONS: readonly PaymentSettledInteraction[] = [
       schema: ErrorResponse,
       body: { error: match.regex(/^signature rejected/, "signature rejected: No matching signature found") },
     },
-    afterwards: { invoice: { id: I1.id, status: "pending" } },
+    afterwards: { invoices: [{ id: I1.id, status: "pending" }] },
+  }),
+  settlementBatch({
+    name: "a batch of PaymentSettled events is applied in order, each acknowledged on its own",
+    state: { given: "invoices are pending", invoices: [I1, I2] },
+    signedWith: "shared secret",
+    response: {
+      status: 200,
+      schema: WebhookBatchAck,
+      body: { results: [{ status: "applied" }, { status: "applied" }] },
+    },
+    afterwards: {
+      invoices: [
+        { id: I1.id, status: "paid" },
+        { id: I2.id, status: "failed" },
+      ],
+    },
+  }),
+  settlementBatch({
+    name: "a batch with a bad signature is refused with 401 and changes nothing",
+    state: { given: "invoices are pending", invoices: [I1, I2] },
+    signedWith: "another secret",
+    response: {
+      status: 401,
+      schema: ErrorResponse,
+      body: { error: match.regex(/^signature rejected/, "signature rejected: No matching signature found") },
+    },
+    afterwards: {
+      invoices: [
+        { id: I1.id, status: "pending" },
+        { id: I2.id, status: "pending" },
+      ],
+    },
   }),
 ];
