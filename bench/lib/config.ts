@@ -4,6 +4,8 @@ import { readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { loadConfig as invoiceAppConfig } from "../../invoice-app/src/config.js";
+import { loadConfig as paymentProviderConfig } from "../../payment-provider/src/config.js";
 
 export const repoRoot = path.resolve(import.meta.dirname, "../..");
 
@@ -43,8 +45,13 @@ export const settings = {
   payments: {
     SETTLEMENT_LATENCY_MS: String(int("BENCH_SETTLEMENT_LATENCY_MS", 50)),
     DECLINE_RATE: "0",
-    INVOICE_WORKER_CONCURRENCY: String(int("BENCH_INVOICE_WORKER_CONCURRENCY", 64)),
-    PROVIDER_WORKER_CONCURRENCY: String(int("BENCH_PROVIDER_WORKER_CONCURRENCY", 64)),
+    // The services' own defaults unless overridden: the bench measures what a deployment runs.
+    INVOICE_WORKER_CONCURRENCY: String(
+      int("BENCH_INVOICE_WORKER_CONCURRENCY", invoiceAppConfig({}).WORKER_CONCURRENCY),
+    ),
+    PROVIDER_WORKER_CONCURRENCY: String(
+      int("BENCH_PROVIDER_WORKER_CONCURRENCY", paymentProviderConfig({}).WORKER_CONCURRENCY),
+    ),
     DATABASE_POOL_SIZE: String(int("BENCH_DATABASE_POOL_SIZE", 10)),
     PAYMENT_PROVIDER_TIMEOUT_MS: "5000",
     EVENTS_WEBHOOK_TIMEOUT_MS: "5000",

@@ -19,7 +19,8 @@ const PaymentProviderEnv = z.object({
     .default(0),
   /** Seed for the simulated processor's decisions, so tests can replay them. Unset: a random seed. */
   RANDOM_SEED: z.coerce.number({ message: "must be an integer" }).int("must be an integer").optional(),
-  WORKER_CONCURRENCY: boundedInt(1, 512, 32),
+  /** Settlements and event deliveries in flight at once per process; those claimed together share a statement or request. */
+  WORKER_CONCURRENCY: boundedInt(1, 512, 256),
 });
 
 export type PaymentProviderConfig = ReturnType<typeof loadConfig>;

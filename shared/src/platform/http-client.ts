@@ -1,6 +1,8 @@
 import http from "node:http";
 import https from "node:https";
 
+const MAX_SOCKETS_PER_HOST = 64;
+
 /**
  * A `fetch` for service-to-service calls, on node:http with keep-alive connections. It answers with a standard
  * `Response` (status, headers, fully read body), so clients written against fetch (the tRPC client, the webhook
@@ -9,9 +11,11 @@ import https from "node:https";
  * fetch. `signal` aborts the call at any stage, as with fetch.
  */
 export function createHttpFetch(): typeof fetch {
+  // A bound on the connections a process opens to one host: when a batch call fails and its jobs fall back to one
+  // call each, they queue here instead of opening hundreds of sockets to a peer that is already in trouble.
   const agents = {
-    "http:": new http.Agent({ keepAlive: true }),
-    "https:": new https.Agent({ keepAlive: true }),
+    "http:": new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
   };
   return (input, init) => {
     const url = input instanceof Request ? undefined : new URL(String(input));
