@@ -9,8 +9,9 @@
 //   BENCH_ONLY=http,payments,startup,devloop  runs only these sections (sizing needs payments).
 //   BENCH_WRITE_MANIFESTS=1               writes the computed requests/limits into kustomize/base/*/deployment.yaml.
 //   BENCH_NICE (default -10)              scheduling priority of every process the bench starts (root only; 0: off).
-//   BENCH_V8_FLAGS (default --max-semi-space-size=1)  added to the services' node flags: the young generation V8
-//                                         picks inside a pod memory limit of 512 Mi or less (empty: V8's own choice).
+//   BENCH_V8_FLAGS (default --max-semi-space-size=1)  put before the image's node flags: the young generation V8
+//                                         picks inside a pod memory limit of 512 Mi or less (empty: V8's own choice);
+//                                         a flag the image's CMD sets as well is the image's.
 //   BENCH_HTTP_SECONDS, BENCH_HTTP_ROUNDS, BENCH_HTTP_CONNECTIONS, BENCH_START_RUNS, BENCH_DEVLOOP_RUNS,
 //   BENCH_SETTLEMENT_LATENCY_MS, BENCH_INVOICE_WORKER_CONCURRENCY, BENCH_PROVIDER_WORKER_CONCURRENCY,
 //   BENCH_DATABASE_POOL_SIZE, BENCH_LOAD_TOOL=autocannon
@@ -18,7 +19,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { enabled, loadAverage, machine, repoRoot, settings, staleBundles } from "./lib/config.js";
+import { enabled, loadAverage, machine, releaseNodeFlags, repoRoot, settings, staleBundles } from "./lib/config.js";
 import { loadTool } from "./lib/load.js";
 import { Report } from "./lib/report.js";
 import { devloopSection } from "./sections/devloop.js";
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
     "",
     `machine: ${m.cpu}, ${m.memory} RAM, Linux ${m.kernel}; Node ${m.node}; load generator: ${loadTool}`,
     `store: ${store}; priority: ${settings.nice === 0 ? "normal" : `nice ${settings.nice}`}; ` +
-      `services: release bundles with the image's node flags${settings.v8Flags.length > 0 ? ` + ${settings.v8Flags.join(" ")} (V8's heap sizing inside a pod limit)` : ""}; ` +
+      `services: release bundles with ${describeNodeFlags()}; ` +
       `load average before ${loadBefore}, after ${loadAverage()}; took ${Math.round((Date.now() - started) / 1000)} s`,
     "",
   ].join("\n");
@@ -92,3 +93,11 @@ main().catch((error: unknown) => {
   log((error as Error).stack ?? String(error));
   process.exit(1);
 });
+
+/** The node flags the services ran with, in the order given (V8 keeps the last of a repeated flag). */
+function describeNodeFlags(): string {
+  const image = releaseNodeFlags("invoice-app");
+  const pod = settings.v8Flags.length > 0 ? `${settings.v8Flags.join(" ")} (V8's heap sizing inside a pod limit)` : "";
+  const fromImage = image.length > 0 ? `${image.join(" ")} (the image's CMD)` : "the image's node flags (none)";
+  return [pod, fromImage].filter((part) => part !== "").join(", then ");
+}
