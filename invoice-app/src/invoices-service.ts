@@ -1,9 +1,22 @@
 import { randomUUID } from "node:crypto";
 import type { CreateInvoiceInput, Invoice, PaymentSettled, PayResult } from "@invoicing/shared/contract";
-import { coalesce, type Database } from "@invoicing/shared/platform";
+import { coalesce, type Database, isDataError } from "@invoicing/shared/platform";
 import { SEED_INVOICES } from "./domain/invoice.js";
 import { type InvoiceListCache, InvoiceListSnapshot } from "./store/invoice-list-cache.js";
 import { type EventResult, InvoicesRepository, type SettlementEvent } from "./store/invoices-repository.js";
+
+function settlementEvent(event: PaymentSettled): SettlementEvent {
+  const { payment } = event;
+  return {
+    eventId: event.eventId,
+    invoiceId: payment.invoiceId,
+    idempotencyKey: payment.idempotencyKey,
+    outcome:
+      payment.status === "succeeded"
+        ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
+        : { kind: "declined", reason: payment.declineReason ?? "declined" },
+  };
+}
 
 export class InvoiceNotFoundError extends Error {
   constructor(id: string) {
@@ -30,15 +43,14 @@ export class InvoicesService {
   private readonly applyEventOnce: (event: SettlementEvent) => Promise<EventResult>;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly options: InvoicesServiceOptions,
   ) {
     this.repository = new InvoicesRepository(db);
-    this.applyEventOnce = coalesce(async (events) => {
-      const results = await this.repository.applyEventsOnce(events);
-      if (results.includes("applied")) this.invoicesChanged();
-      return results;
-    }, EVENT_BATCH_LIMIT);
+    this.applyEventOnce = coalesce((events) => this.applySettlementEvents(events), {
+      maxBatchSize: EVENT_BATCH_LIMIT,
+      splitOn: isDataError,
+    });
   }
 
   async list(): Promise<Invoice[]> {
@@ -105,16 +117,27 @@ export class InvoicesService {
    * duplicate delivery finds the event already seen and a stale or out-of-order one matches no invoice state.
    */
   applySettlement(event: PaymentSettled): Promise<EventResult> {
-    const { payment } = event;
-    return this.applyEventOnce({
-      eventId: event.eventId,
-      invoiceId: payment.invoiceId,
-      idempotencyKey: payment.idempotencyKey,
-      outcome:
-        payment.status === "succeeded"
-          ? { kind: "succeeded", paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency }
-          : { kind: "declined", reason: payment.declineReason ?? "declined" },
-    });
+    return this.applyEventOnce(settlementEvent(event));
+  }
+
+  /** `applySettlement` for the events of one delivery, applied in their order and answered in it. */
+  applySettlements(events: readonly PaymentSettled[]): Promise<EventResult[]> {
+    return this.applySettlementEvents(events.map(settlementEvent));
+  }
+
+  private async applySettlementEvents(events: readonly SettlementEvent[]): Promise<EventResult[]> {
+    // Events for the same invoice need one statement each, in order; those statements commit together.
+    const oneStatement = new Set(events.map((event) => event.invoiceId)).size === events.length;
+    try {
+      const results = oneStatement
+        ? await this.repository.applyEventsOnce(events)
+        : await this.db.transaction((tx) => new InvoicesRepository(tx).applyEventsOnce(events));
+      if (results.includes("applied")) this.invoicesChanged();
+      return results;
+    } catch (error) {
+      this.invoicesChanged(); // whether it committed is unknown: the cached list must not outlive the doubt
+      throw error;
+    }
   }
 
   private async summarize(ids: readonly string[], waitMs: number): Promise<PayResult> {

@@ -55,10 +55,24 @@ describe.each(testStores())("invoices service on $name", (store) => {
     await repository.startPayments(5);
     inboxStatements = 0;
     const events = ids.map((id) => settled(id));
-    const results = await Promise.all([...events, events[0] as PaymentSettled].map((e) => service.applySettlement(e)));
+    const results = await Promise.all(events.map((e) => service.applySettlement(e)));
     expect(inboxStatements).toBe(1);
-    expect(results.slice(0, 30)).toEqual(ids.map(() => "applied"));
-    expect(results[30]).toBe("duplicate");
+    expect(results).toEqual(ids.map(() => "applied"));
+    expect(await service.applySettlement(events[0] as PaymentSettled)).toBe("duplicate");
     expect(await repository.countByStatus(ids)).toEqual({ unpaid: 0, pending: 0, paid: 30, failed: 0 });
+  });
+
+  it("applies one delivery's events for the same invoice in order, committed together", async () => {
+    const repository = new InvoicesRepository(db);
+    await repository.create({ id: "W1", amountMinor: 250, currency: "EUR" });
+    await repository.startPayments(5, "W1");
+    const succeeded = settled("W1", "evt_W1_succeeded");
+    const declined: PaymentSettled = {
+      ...succeeded,
+      eventId: "evt_W1_declined",
+      payment: { ...succeeded.payment, status: "declined", declineReason: "card declined" },
+    };
+    expect(await service.applySettlements([declined, succeeded])).toEqual(["applied", "ignored"]);
+    expect(await repository.get("W1")).toMatchObject({ status: "failed", failureReason: "card declined" });
   });
 });

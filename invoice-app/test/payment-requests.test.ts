@@ -1,4 +1,4 @@
-import { createLogger, type Database, migrate } from "@invoicing/shared/platform";
+import { createLogger, type Database, migrate, RetryBatchLaterError } from "@invoicing/shared/platform";
 import { testStores } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PaymentProviderClient } from "../src/payments/payment-provider-client.js";
@@ -8,7 +8,7 @@ import { migrations } from "../src/store/migrations.js";
 
 const unavailable: PaymentProviderClient = {
   createPayment: async () => ({ kind: "unavailable", reason: "connection refused" }),
-  createPayments: async () => ({ kind: "failed", reason: "connection refused" }),
+  createPayments: async () => ({ kind: "unavailable", reason: "connection refused" }),
 };
 
 describe.each(testStores())("payment requests that run out of attempts, on $name", (store) => {
@@ -113,9 +113,31 @@ describe.each(testStores())("payment requests claimed together, on $name", (stor
     expect(await repository.get("B3")).toMatchObject({ status: "pending" });
   });
 
-  it("throw when the call failed as a whole, so the queue runs each on its own", async () => {
-    const handler = paymentRequestHandler(db, unavailable, createLogger("test", "silent"));
-    await expect(handler.handleBatch?.([job("B3")])).rejects.toThrow("connection refused");
+  it("ask the queue to retry them later when the call went unanswered, and to send them one by one when it was refused", async () => {
+    const unanswered = paymentRequestHandler(db, unavailable, createLogger("test", "silent"));
+    const later = handlerError(unanswered.handleBatch?.([job("B3")]));
+    await expect(later).rejects.toBeInstanceOf(RetryBatchLaterError);
+    await expect(later).rejects.toThrow("connection refused");
+    const refusing: PaymentProviderClient = {
+      ...unavailable,
+      createPayments: async () => ({ kind: "refused", reason: "payment-provider answered 404: no such procedure" }),
+    };
+    const refused = handlerError(
+      paymentRequestHandler(db, refusing, createLogger("test", "silent")).handleBatch?.([job("B3")]),
+    );
+    await expect(refused).rejects.toThrow("404");
+    await expect(refused).rejects.not.toBeInstanceOf(RetryBatchLaterError);
     expect(await repository.get("B3")).toMatchObject({ status: "pending" });
   });
 });
+
+/** The rejection of a handler call, kept so several expectations can look at it. */
+function handlerError(call: Promise<void> | undefined): Promise<void> {
+  if (call === undefined) return Promise.reject(new Error("the handler has no handleBatch"));
+  const settled = call.then(
+    () => undefined,
+    (error: unknown) => Promise.reject(error),
+  );
+  settled.catch(() => {});
+  return settled;
+}

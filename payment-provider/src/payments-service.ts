@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreatePaymentInput, CreatePaymentResult, Payment } from "@invoicing/shared/contract";
-import { coalesce, type Database, type JobSpec } from "@invoicing/shared/platform";
+import { coalesce, type Database, isDataError, type JobSpec } from "@invoicing/shared/platform";
 import { PaymentsRepository } from "./store/payments-repository.js";
 
 export class IdempotencyConflictError extends Error {
@@ -44,7 +44,10 @@ export class PaymentsService {
     private readonly options: PaymentsServiceOptions,
   ) {
     this.repository = new PaymentsRepository(db);
-    this.create = coalesce((inputs) => this.createEach(inputs), CREATE_BATCH_LIMIT);
+    this.create = coalesce((inputs) => this.createEach(inputs), {
+      maxBatchSize: CREATE_BATCH_LIMIT,
+      splitOn: isDataError,
+    });
   }
 
   /**
@@ -66,10 +69,17 @@ export class PaymentsService {
       status: "processing" as const,
       declineReason: null,
     }));
-    const stored = await this.repository.insertEachOnce(
-      payments,
-      new Map(payments.map(({ id }) => [id, this.options.settlementJob(id)])),
-    );
+    let stored: Awaited<ReturnType<PaymentsRepository["insertEachOnce"]>>;
+    try {
+      stored = await this.repository.insertEachOnce(
+        payments,
+        new Map(payments.map(({ id }) => [id, this.options.settlementJob(id)])),
+      );
+    } catch (error) {
+      // The insert may have committed before a later read failed: wake the settlement worker all the same.
+      this.options.afterCreate?.();
+      throw error;
+    }
     if (stored.some(({ created }) => created)) this.options.afterCreate?.();
     return stored.map(({ payment, created }, i) => {
       const input = inputs[i] as CreatePaymentInput;

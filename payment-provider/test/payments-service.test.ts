@@ -60,12 +60,14 @@ describe.each(testStores())("payments service on $name", (store) => {
 
   it("answers replays and conflicts in a shared statement per call: only the conflicting call fails", async () => {
     const first = await service.create(input(100));
+    inserts.length = 0;
     const settled = await Promise.allSettled([
       service.create(input(100)),
       service.create(input(100, { amountMinor: 1 })),
       service.create(input(101)),
       service.create(input(101)),
     ]);
+    expect(inserts).toHaveLength(1);
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
     const [replay, conflict, created, sameKeyAgain] = settled;
     expect(replay).toEqual({ status: "fulfilled", value: first });

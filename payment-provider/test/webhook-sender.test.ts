@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PaymentSettled } from "@invoicing/shared/contract";
-import { createLogger, type Database, WebhookSigner } from "@invoicing/shared/platform";
+import { createLogger, type Database, RetryBatchLaterError, WebhookSigner } from "@invoicing/shared/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSettlementJobs, DELIVER_QUEUE } from "../src/events/settlement-jobs.js";
 import { batchIdFor, batchUrlFor, WebhookDeliveryError, WebhookSender } from "../src/events/webhook-sender.js";
@@ -75,14 +75,62 @@ describe("WebhookSender batches", () => {
     expect(new WebhookSigner(SECRET).verify(sent?.body ?? "", sent?.headers ?? {})).toBeUndefined();
   });
 
-  it("fail on anything but a 2xx, so the outbox delivers again", async () => {
-    answer = 404;
+  it("fail on anything but a 2xx, so the outbox delivers again; only a refusal is not worth retrying as it is", async () => {
     const sender = new WebhookSender({ url: `${base}/webhooks/payment-events`, secret: SECRET, timeoutMs: 5_000 });
-    await expect(sender.deliverBatch([event(3)])).rejects.toBeInstanceOf(WebhookDeliveryError);
+    const failure = async (status: number) => {
+      answer = status;
+      return sender.deliverBatch([event(3)]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    };
+    for (const status of [404, 413, 401]) {
+      expect(await failure(status)).toMatchObject({ message: `webhook answered ${status}`, retryable: false });
+    }
+    for (const status of [500, 503, 429, 408]) {
+      expect(await failure(status)).toMatchObject({ message: `webhook answered ${status}`, retryable: true });
+    }
+    expect(await failure(503)).toBeInstanceOf(WebhookDeliveryError);
+    answer = 200;
   });
 });
 
 describe("the delivery queue's batch handler", () => {
+  const deliverHandler = (deliverBatch: (events: readonly PaymentSettled[]) => Promise<void>) => {
+    const webhook = { deliver: async () => {}, deliverBatch } as unknown as WebhookSender;
+    const { handlers } = createSettlementJobs({
+      db: {} as Database,
+      policy: { decide: () => ({ outcome: "succeeded" }) },
+      webhook,
+      logger: createLogger("test", "silent"),
+      latencyMs: 0,
+      eventMaxAttempts: 3,
+    });
+    const handler = handlers.find((candidate) => candidate.queue === DELIVER_QUEUE);
+    if (handler?.handleBatch === undefined) throw new Error("the delivery queue has no batch handler");
+    return handler.handleBatch.bind(handler);
+  };
+  const jobsOf = (count: number) =>
+    Array.from({ length: count }, (_, n) => ({
+      id: n,
+      dedupeKey: event(n).eventId,
+      payload: event(n),
+      attempt: 1,
+      maxAttempts: 3,
+    }));
+
+  it("asks for a later retry when invoice-app is unavailable, and for one-by-one delivery when it refused", async () => {
+    const unavailable = deliverHandler(async () => {
+      throw new WebhookDeliveryError("webhook answered 503", true);
+    });
+    await expect(unavailable(jobsOf(3))).rejects.toBeInstanceOf(RetryBatchLaterError);
+    const refused = deliverHandler(async () => {
+      throw new WebhookDeliveryError("webhook answered 404", false);
+    });
+    await expect(refused(jobsOf(3))).rejects.toThrow("webhook answered 404");
+    await expect(refused(jobsOf(3))).rejects.not.toBeInstanceOf(RetryBatchLaterError);
+  });
+
   it("sends the events claimed together in requests of at most 100", async () => {
     const batches: number[] = [];
     const webhook = {

@@ -4,28 +4,34 @@ import { coalesce } from "../src/platform/coalesce.js";
 describe("coalesce", () => {
   it("runs the calls made in one turn of the event loop as one batch, answering each call with its own result", async () => {
     const runs: number[][] = [];
-    const double = coalesce(async (inputs: readonly number[]) => {
-      runs.push([...inputs]);
-      return inputs.map((n) => n * 2);
-    }, 100);
+    const double = coalesce(
+      async (inputs: readonly number[]) => {
+        runs.push([...inputs]);
+        return inputs.map((n) => n * 2);
+      },
+      { maxBatchSize: 100 },
+    );
     const answers = await Promise.all([1, 2, 3, 4].map(double));
     expect(answers).toEqual([2, 4, 6, 8]);
     expect(runs).toEqual([[1, 2, 3, 4]]);
   });
 
-  it("gathers calls that arrive from separate I/O callbacks of the same turn", async () => {
+  it("gathers calls made in separate callbacks of the same turn of the event loop", async () => {
     const runs: number[][] = [];
-    const echo = coalesce(async (inputs: readonly number[]) => {
-      runs.push([...inputs]);
-      return inputs;
-    }, 100);
-    const calls: Promise<number>[] = [];
-    await new Promise<void>((resolve) => {
+    const echo = coalesce(
+      async (inputs: readonly number[]) => {
+        runs.push([...inputs]);
+        return inputs;
+      },
+      { maxBatchSize: 100 },
+    );
+    // Two callbacks of one loop phase, as two sockets' reads are; a batch per callback would give [[1], [2]].
+    const calls = await new Promise<Promise<number>[]>((resolve) => {
+      const made: Promise<number>[] = [];
+      setImmediate(() => made.push(echo(1)));
       setImmediate(() => {
-        // Each a callback of its own, as separate sockets' reads are; the batch waits for the turn to end.
-        process.nextTick(() => calls.push(echo(1)));
-        queueMicrotask(() => calls.push(echo(2)));
-        setTimeout(resolve, 0);
+        made.push(echo(2));
+        resolve(made);
       });
     });
     expect(await Promise.all(calls)).toEqual([1, 2]);
@@ -34,10 +40,13 @@ describe("coalesce", () => {
 
   it("splits at the batch limit", async () => {
     const sizes: number[] = [];
-    const echo = coalesce(async (inputs: readonly number[]) => {
-      sizes.push(inputs.length);
-      return inputs;
-    }, 3);
+    const echo = coalesce(
+      async (inputs: readonly number[]) => {
+        sizes.push(inputs.length);
+        return inputs;
+      },
+      { maxBatchSize: 3 },
+    );
     await Promise.all([1, 2, 3, 4, 5, 6, 7].map(echo));
     expect(sizes).toEqual([3, 3, 1]);
   });
@@ -45,7 +54,7 @@ describe("coalesce", () => {
   it("fails only the call whose input was answered with an error", async () => {
     const check = coalesce(
       async (inputs: readonly number[]) => inputs.map((n) => (n < 0 ? new Error(`negative: ${n}`) : n)),
-      100,
+      { maxBatchSize: 100 },
     );
     const settled = await Promise.allSettled([1, -2, 3].map(check));
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
@@ -54,11 +63,14 @@ describe("coalesce", () => {
 
   it("runs each input alone when a batch throws, so one bad input fails only its own call", async () => {
     const runs: number[][] = [];
-    const store = coalesce(async (inputs: readonly number[]) => {
-      runs.push([...inputs]);
-      if (inputs.includes(13)) throw new Error("the database refused 13");
-      return inputs;
-    }, 100);
+    const store = coalesce(
+      async (inputs: readonly number[]) => {
+        runs.push([...inputs]);
+        if (inputs.includes(13)) throw new Error("the database refused 13");
+        return inputs;
+      },
+      { maxBatchSize: 100 },
+    );
     const settled = await Promise.allSettled([12, 13, 14].map(store));
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect((settled[1] as PromiseRejectedResult).reason).toEqual(new Error("the database refused 13"));
@@ -66,9 +78,26 @@ describe("coalesce", () => {
   });
 
   it("fails a lone call with the batch's own error", async () => {
-    const broken = coalesce(async (): Promise<number[]> => {
-      throw new Error("store down");
-    }, 100);
+    const broken = coalesce(
+      async (): Promise<number[]> => {
+        throw new Error("store down");
+      },
+      { maxBatchSize: 100 },
+    );
     await expect(broken(1)).rejects.toThrow("store down");
+  });
+
+  it("does not split a batch whose failure is not about its inputs", async () => {
+    const runs: number[][] = [];
+    const unreachable = coalesce(
+      async (inputs: readonly number[]): Promise<number[]> => {
+        runs.push([...inputs]);
+        throw new Error("connection refused");
+      },
+      { maxBatchSize: 100, splitOn: (error) => !String(error).includes("connection refused") },
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map(unreachable));
+    expect(settled.map((s) => s.status)).toEqual(["rejected", "rejected", "rejected"]);
+    expect(runs).toEqual([[1, 2, 3]]);
   });
 });

@@ -10,6 +10,7 @@ import {
   jobsMigration,
   migrate,
   type QueueHandler,
+  RetryBatchLaterError,
   startWorker,
 } from "../src/platform/index.js";
 import { testStores, waitFor } from "../testing/index.js";
@@ -105,6 +106,64 @@ describe.each(testStores())("the job worker on $name", (store) => {
       expect(single.length).toBeGreaterThan(0); // the failed batch, job by job
       expect(single.length + batches.reduce((sum, n) => sum + n, 0)).toBe(30);
       expect(await statuses(db)).toEqual([{ queue: "batch", status: "done", n: 30 }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("retries every job of a batch later, without running them one by one, when the batch asks for it", async () => {
+    const { db, close } = await open();
+    try {
+      await enqueueMany(
+        db,
+        "later",
+        Array.from({ length: 6 }, (_, n) => ({ payload: { n }, dedupeKey: `l${n}` })),
+        { maxAttempts: 5 },
+      );
+      const single: number[] = [];
+      const handled: number[] = [];
+      const failedInBatch = new Map<number, number>();
+      const rerunAtOnce: number[] = [];
+      let unavailable = 2;
+      const worker = startWorker(
+        db,
+        [
+          {
+            queue: "later",
+            payload: Payload as z.ZodType<unknown>,
+            async handle(job) {
+              // A job due alone runs here (the worker passes handleBatch two or more), but never as a rerun of the
+              // attempt its batch asked to retry later.
+              const n = (job.payload as { n: number }).n;
+              if (failedInBatch.get(n) === job.attempt) rerunAtOnce.push(n);
+              single.push(n);
+            },
+            async handleBatch(jobs) {
+              if (unavailable > 0) {
+                unavailable--;
+                for (const job of jobs) failedInBatch.set((job.payload as { n: number }).n, job.attempt);
+                throw new RetryBatchLaterError("peer unavailable");
+              }
+              handled.push(...jobs.map((job) => (job.payload as { n: number }).n));
+            },
+          },
+        ],
+        options,
+        logger,
+      );
+      await waitFor(async () => (handled.length + single.length >= 6 ? true : undefined), {
+        timeoutMs: 20_000,
+        what: "the jobs after the peer came back",
+      });
+      await worker.stop();
+      expect(rerunAtOnce).toEqual([]);
+      expect([...handled, ...single].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      // The first claim took all six together, so each waited out at least one retry before it ran.
+      const attempts = (await db.query("SELECT min(attempts)::int AS n FROM jobs WHERE queue = 'later'")) as {
+        n: number;
+      }[];
+      expect(attempts[0]?.n).toBeGreaterThanOrEqual(2);
+      expect(await statuses(db)).toEqual([{ queue: "later", status: "done", n: 6 }]);
     } finally {
       await close();
     }

@@ -40,7 +40,7 @@ export function paymentEventRoutes(invoices: InvoicesService, signer: WebhookSig
       POST: async (request) => {
         const batch = parseBody(PaymentSettledBatch, await signedJson(request));
         requireMessageId(request, "batchId", batch.batchId);
-        const results = await Promise.all(batch.events.map((event) => invoices.applySettlement(event)));
+        const results = await invoices.applySettlements(batch.events);
         return { status: 200, body: { results: results.map((status) => ({ status })) } };
       },
     },

@@ -14,8 +14,10 @@ export type PaymentCallResult =
 export type PaymentBatchResult =
   /** One per input, in order: each a payment or that item's refusal (a reused key). */
   | { kind: "results"; results: (PaymentCallResult & { kind: "payment" | "rejected" })[] }
-  /** The call as a whole was refused or went unanswered: nothing is known per item; send them one by one. */
-  | { kind: "failed"; reason: string };
+  /** The call as a whole was refused (4xx): nothing is known per item; sent one by one, each gets its own answer. */
+  | { kind: "refused"; reason: string }
+  /** No answer, a timeout or a 5xx: nothing is known per item; the same call may be retried later. */
+  | { kind: "unavailable"; reason: string };
 
 export interface PaymentProviderClient {
   createPayment(input: CreatePaymentInput): Promise<PaymentCallResult>;
@@ -56,8 +58,14 @@ export function createPaymentProviderClient(options: PaymentProviderClientOption
     async createPayments(inputs) {
       try {
         const { results } = await client.payments.createBatch.mutate({ payments: [...inputs] });
-        if (results.length !== inputs.length) {
-          return { kind: "failed", reason: `payment-provider answered ${results.length} of ${inputs.length} payments` };
+        const misplaced = results.findIndex(
+          (item, i) => item.result === "payment" && item.payment.idempotencyKey !== inputs[i]?.idempotencyKey,
+        );
+        if (results.length !== inputs.length || misplaced !== -1) {
+          return {
+            kind: "refused",
+            reason: `payment-provider answered ${results.length} payments for ${inputs.length}, or out of order`,
+          };
         }
         return {
           kind: "results",
@@ -68,7 +76,8 @@ export function createPaymentProviderClient(options: PaymentProviderClientOption
           ),
         };
       } catch (error) {
-        return { kind: "failed", reason: classify(error).reason };
+        const failure = classify(error);
+        return { kind: failure.kind === "rejected" ? "refused" : "unavailable", reason: failure.reason };
       }
     },
   };

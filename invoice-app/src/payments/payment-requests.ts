@@ -1,5 +1,11 @@
 import { CREATE_PAYMENTS_BATCH_LIMIT, PaymentRequested } from "@invoicing/shared/contract";
-import type { Job, Logger, Queryable, QueueHandler } from "@invoicing/shared/platform";
+import {
+  type Job,
+  type Logger,
+  type Queryable,
+  type QueueHandler,
+  RetryBatchLaterError,
+} from "@invoicing/shared/platform";
 import { InvoicesRepository, PAYMENT_QUEUE, RECHECK_MARK } from "../store/invoices-repository.js";
 import type { PaymentCallResult, PaymentProviderClient } from "./payment-provider-client.js";
 
@@ -7,7 +13,8 @@ import type { PaymentCallResult, PaymentProviderClient } from "./payment-provide
  * Worker side of the outbox: asks payment-provider for the payment under the invoice's idempotency key.
  * Unavailable (network, timeout, 5xx) throws, so the queue retries with backoff; when retries run out the
  * invoice turns failed with its outcome unknown. A refusal (4xx) fails the invoice at once. Requests claimed
- * together go in one `payments.createBatch` call; if that call fails as a whole, each runs again on its own.
+ * together go in one `payments.createBatch` call. If that call is refused as a whole, each runs again on its own;
+ * if it goes unanswered, each is retried later with backoff, like a single call.
  */
 export function paymentRequestHandler(
   db: Queryable,
@@ -64,16 +71,18 @@ export function paymentRequestHandler(
       for (let i = 0; i < jobs.length; i += CREATE_PAYMENTS_BATCH_LIMIT) {
         chunks.push(jobs.slice(i, i + CREATE_PAYMENTS_BATCH_LIMIT));
       }
-      const answers = await Promise.all(chunks.map((chunk) => provider.createPayments(chunk.map((j) => j.payload))));
-      const failed = answers.find((answer) => answer.kind === "failed");
-      if (failed !== undefined) throw new Error(failed.reason);
-      const recorded = chunks.flatMap((chunk, c) => {
-        const answer = answers[c];
-        return answer?.kind === "results"
-          ? chunk.map((job, i) => record(job.payload, answer.results[i] as PaymentCallResult))
-          : [];
-      });
-      await Promise.all(recorded);
+      const recorded = await Promise.allSettled(
+        chunks.map(async (chunk) => {
+          const answer = await provider.createPayments(chunk.map((job) => job.payload));
+          if (answer.kind === "unavailable") throw new RetryBatchLaterError(answer.reason);
+          if (answer.kind === "refused") throw new Error(answer.reason);
+          await Promise.all(chunk.map((job, i) => record(job.payload, answer.results[i] as PaymentCallResult)));
+        }),
+      );
+      // Every chunk has settled before the queue reruns or retries the jobs: nothing races the fallback.
+      const failures = recorded.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+      if (failures.length === 0) return;
+      throw failures.find((failure) => failure instanceof RetryBatchLaterError) ?? failures[0];
     },
     async onParked(job, reason, tx: Queryable) {
       if (job.dedupeKey.includes(RECHECK_MARK)) {

@@ -252,7 +252,9 @@ export class InvoicesRepository {
            AS d(event_id text, invoice_id text, payment_key text, status text, from_statuses text, reason text,
                 outcome_unknown boolean, payment_id text, amount_minor bigint, currency text)),
        seen AS (
-         INSERT INTO inbox (event_id) SELECT event_id FROM d ON CONFLICT (event_id) DO NOTHING RETURNING event_id),
+         -- In id order, so concurrent statements wait on each other's ids in one order and cannot deadlock.
+         INSERT INTO inbox (event_id) SELECT event_id FROM d ORDER BY event_id
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id),
        changed AS (
          UPDATE invoices i
             SET status = d.status, failure_reason = d.reason, payment_outcome_unknown = d.outcome_unknown,

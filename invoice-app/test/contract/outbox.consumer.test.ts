@@ -1,4 +1,8 @@
-import { type CreatePaymentInteraction, PAYMENT_PROVIDER_INTERACTIONS } from "@invoicing/shared/contract";
+import {
+  type CreatePaymentInteraction,
+  type CreatePaymentsInteraction,
+  PAYMENT_PROVIDER_INTERACTIONS,
+} from "@invoicing/shared/contract";
 import { testStores, trpc, trpcInteractionHandler, waitFor } from "@invoicing/shared/testing";
 import { http, passthrough } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +12,11 @@ import { contractMockServer, PROVIDER_URL, providerMsw } from "./support.js";
 const firstPayment = PAYMENT_PROVIDER_INTERACTIONS.find(
   (interaction): interaction is CreatePaymentInteraction =>
     interaction.kind === "trpc" && interaction.name === "payments.create accepts a new payment, still processing",
+);
+const firstBatch = PAYMENT_PROVIDER_INTERACTIONS.find(
+  (interaction): interaction is CreatePaymentsInteraction =>
+    interaction.kind === "trpc" &&
+    interaction.name === "payments.createBatch accepts new payments and answers each in order",
 );
 const { server, recorder } = contractMockServer(PAYMENT_PROVIDER_INTERACTIONS);
 
@@ -59,3 +68,37 @@ describe.each(testStores())("invoice-app's payment worker sends the contract's r
     });
   });
 });
+
+describe.each(testStores())(
+  "invoice-app's payment worker batches the requests it claims together on $name",
+  (store) => {
+    let invoices: StartedInvoiceApp;
+    beforeAll(async () => {
+      invoices = await startInvoices(store, PROVIDER_URL, { SEED_INVOICES: "false", PAYMENT_MAX_ATTEMPTS: "1" });
+    });
+    afterAll(() => invoices?.stop());
+
+    it("into one payments.createBatch call, and each answer lands on its invoice", async () => {
+      if (firstBatch === undefined) throw new Error("no payments.createBatch interaction");
+      server.use(
+        http.all(`${invoices.url}/*`, () => passthrough()),
+        trpcInteractionHandler(providerMsw.payments.createBatch.mutation, [firstBatch], recorder),
+      );
+      for (const { invoiceId, amountMinor, currency } of firstBatch.request.input.payments) {
+        const created = await trpc(invoices.url, "invoices.create", { id: invoiceId, amountMinor, currency });
+        expect(created.status).toBe(200);
+      }
+      // One statement queues both requests, so the worker claims them together.
+      expect((await trpc(invoices.url, "invoices.payAll", {})).status).toBe(200);
+      await waitFor(async () => (recorder.matched.length + recorder.reports.length > 0 ? true : undefined), {
+        what: "the worker's payments.createBatch call",
+      });
+      await recorder.assertAllMatched();
+      expect(recorder.matched).toEqual([firstBatch.name]);
+      for (const { invoiceId } of firstBatch.request.input.payments) {
+        const invoice = await trpc(invoices.url, "invoices.get", { id: invoiceId }, "query");
+        expect(invoice.body).toMatchObject({ result: { data: { id: invoiceId, status: "pending" } } });
+      }
+    });
+  },
+);

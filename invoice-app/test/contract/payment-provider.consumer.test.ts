@@ -93,7 +93,7 @@ describe("invoice-app's payment-provider client against the contract (msw-trpc)"
   });
 });
 
-/** How invoice-app must read a batch's answer: per item, or (any error) failed as a whole, to be sent one by one. */
+/** How invoice-app must read a batch's answer: per item, refused as a whole (send one by one) or unavailable (retry). */
 function expectedBatchOutcome(interaction: CreatePaymentsInteraction): PaymentBatchResult {
   const { response } = interaction;
   if ("data" in response) {
@@ -107,13 +107,9 @@ function expectedBatchOutcome(interaction: CreatePaymentsInteraction): PaymentBa
     };
   }
   const message = exampleOf<string>(response.error.message);
-  return {
-    kind: "failed",
-    reason:
-      response.status < 500
-        ? `payment-provider answered ${response.status}: ${message}`
-        : `payment-provider unavailable: ${message}`,
-  };
+  return response.status < 500
+    ? { kind: "refused", reason: `payment-provider answered ${response.status}: ${message}` }
+    : { kind: "unavailable", reason: `payment-provider unavailable: ${message}` };
 }
 
 describe("invoice-app's batched payment requests against the contract (msw-trpc)", () => {
@@ -133,7 +129,7 @@ describe("invoice-app's batched payment requests against the contract (msw-trpc)
     const [success] = batchCalls;
     if (success === undefined) throw new Error("no payments.createBatch interaction");
     server.use(trpcInteractionHandler(providerMsw.payments.createBatch.mutation, [success], recorder));
-    expect((await client(renaming).createPayments(success.request.input.payments)).kind).toBe("failed");
+    expect((await client(renaming).createPayments(success.request.input.payments)).kind).toBe("unavailable");
     const failure = recorder.assertAllMatched();
     await expect(failure).rejects.toThrow(`closest interaction: "${success.name}"`);
     await expect(failure).rejects.toThrow('input.payments[0].currency: missing (expected "EUR")');

@@ -15,9 +15,13 @@ export async function setUpInvoiceAppState(db: Database, state: InvoiceAppState)
   await db.transaction(async (tx) => {
     const pending = state.given === "invoices are pending" ? state.invoices : [state.invoice];
     for (const invoice of pending) await putPending(tx, invoice);
-    if (state.given === "an invoice is pending and the event was already applied") {
-      await new InvoicesRepository(tx).markEventSeen(state.eventId);
-    }
+    const applied =
+      state.given === "an invoice is pending and the event was already applied"
+        ? [state.eventId]
+        : state.given === "invoices are pending"
+          ? (state.appliedEventIds ?? [])
+          : [];
+    for (const eventId of applied) await new InvoicesRepository(tx).markEventSeen(eventId);
   });
 }
 

@@ -7,11 +7,12 @@ import {
   type JobSpec,
   type Logger,
   type QueueHandler,
+  RetryBatchLaterError,
 } from "@invoicing/shared/platform";
 import { z } from "zod";
 import type { SettlementPolicy } from "../domain/settlement.js";
 import { PaymentsRepository } from "../store/payments-repository.js";
-import type { WebhookSender } from "./webhook-sender.js";
+import { WebhookDeliveryError, type WebhookSender } from "./webhook-sender.js";
 
 export const SETTLE_QUEUE = "settle-payment";
 export const DELIVER_QUEUE = "deliver-payment-event";
@@ -95,13 +96,23 @@ export function createSettlementJobs(options: SettlementJobsOptions) {
     async handle(job) {
       await webhook.deliver(job.payload);
     },
-    /** Events claimed together go in batch requests; when one fails, each of its events is delivered on its own. */
+    /**
+     * Events claimed together go in batch requests. If invoice-app is unreachable, overloaded or slow, every event is
+     * retried later with backoff; if it refused a batch (e.g. an older invoice-app without the batch route), every
+     * event is delivered on its own. Redelivering an event that did arrive is harmless: the inbox ignores it.
+     */
     async handleBatch(jobs) {
       const deliveries: Promise<void>[] = [];
       for (let i = 0; i < jobs.length; i += PAYMENT_EVENTS_BATCH_LIMIT) {
         deliveries.push(webhook.deliverBatch(jobs.slice(i, i + PAYMENT_EVENTS_BATCH_LIMIT).map((job) => job.payload)));
       }
-      await Promise.all(deliveries);
+      const failures = (await Promise.allSettled(deliveries)).flatMap((result) =>
+        result.status === "rejected" ? [result.reason as unknown] : [],
+      );
+      if (failures.length === 0) return;
+      const retryable = failures.find((failure) => failure instanceof WebhookDeliveryError && failure.retryable);
+      if (retryable !== undefined) throw new RetryBatchLaterError((retryable as Error).message);
+      throw failures[0];
     },
     async onParked(job, reason) {
       logger.error({ eventId: job.payload.eventId, reason }, "payment event could not be delivered; parked");

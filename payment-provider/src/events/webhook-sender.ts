@@ -10,7 +10,15 @@ export interface WebhookSenderOptions {
   fetch?: typeof fetch;
 }
 
-export class WebhookDeliveryError extends Error {}
+export class WebhookDeliveryError extends Error {
+  constructor(
+    message: string,
+    /** False when invoice-app refused the request itself (a 4xx other than 408 and 429): sending it again as it is cannot help. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
 
 /** The batch endpoint beside a single-event webhook URL (`.../payment-events` -> `.../payment-events/batch`). */
 export function batchUrlFor(url: string): string {
@@ -68,9 +76,13 @@ export class WebhookSender {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
-      throw new WebhookDeliveryError(`webhook unreachable: ${(error as Error).message}`);
+      throw new WebhookDeliveryError(`webhook unreachable: ${(error as Error).message}`, true);
     }
     await response.body?.cancel();
-    if (!response.ok) throw new WebhookDeliveryError(`webhook answered ${response.status}`);
+    if (!response.ok) {
+      const { status } = response;
+      const refused = status >= 400 && status < 500 && status !== 408 && status !== 429;
+      throw new WebhookDeliveryError(`webhook answered ${status}`, !refused);
+    }
   }
 }

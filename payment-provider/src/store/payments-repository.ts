@@ -76,7 +76,9 @@ export class PaymentsRepository {
              FROM jsonb_to_recordset($1::jsonb)
                   AS d(n integer, id text, idempotency_key text, invoice_id text, amount_minor bigint, currency text,
                        status text, decline_reason text)
-            ORDER BY d.n
+            -- Key order: concurrent statements lock keys in the same order and cannot deadlock; within a key, the
+            -- payment given first wins.
+            ORDER BY d.idempotency_key, d.n
            ON CONFLICT (idempotency_key) DO NOTHING
            RETURNING ${COLUMNS}),
          scheduled AS (${enqueueJobs.sql})

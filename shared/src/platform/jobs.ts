@@ -143,13 +143,21 @@ export interface Job<P> {
 /** Thrown by a handler for a failure that retrying cannot fix: the job is parked at once. */
 export class PermanentJobError extends Error {}
 
+/**
+ * Thrown by `handleBatch` when the batch went unanswered for a reason that waiting can fix (the peer is down,
+ * overloaded or timed out): every job of it is retried with backoff, as if each had failed on its own, instead of
+ * running one by one at once against a peer that is already in trouble.
+ */
+export class RetryBatchLaterError extends Error {}
+
 export interface QueueHandler<P> {
   queue: string;
   payload: z.ZodType<P>;
   handle(job: Job<P>): Promise<void>;
   /**
    * Optional: handles several jobs of this queue claimed together (e.g. in one transaction). When it resolves, every
-   * job is done; when it throws, each job runs through `handle` on its own, so retries and parking stay per job.
+   * job is done; when it throws, each job runs through `handle` on its own, so retries and parking stay per job
+   * (RetryBatchLaterError instead: each job is retried later, with backoff).
    */
   handleBatch?(jobs: readonly Job<P>[]): Promise<void>;
   /** Called once when the job is parked (attempts exhausted or permanent error), in the parking transaction. */
@@ -346,7 +354,14 @@ export function startWorker(
       try {
         await handler.handleBatch?.(jobs);
       } catch (error) {
-        logger.debug(
+        if (error instanceof RetryBatchLaterError) {
+          logger.warn({ queue: handler.queue, jobs: jobs.length, reason: error.message }, "job batch will retry");
+          await Promise.all(jobs.map((job) => fail(handler, job, error).catch((failure) => park(job.id, failure))));
+          finished(jobs.length);
+          return;
+        }
+        // Warn: a batch refused for good (e.g. a peer without the batch endpoint) doubles the work of every batch.
+        logger.warn(
           { queue: handler.queue, jobs: jobs.length, err: error },
           "job batch failed; running its jobs one by one",
         );

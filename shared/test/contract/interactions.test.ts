@@ -25,7 +25,7 @@ describe("contract interactions", () => {
     const names = all.map((interaction) => interaction.name);
     expect(new Set(names).size).toBe(names.length);
     expect(PAYMENT_PROVIDER_INTERACTIONS).toHaveLength(15);
-    expect(INVOICE_APP_INTERACTIONS).toHaveLength(6);
+    expect(INVOICE_APP_INTERACTIONS).toHaveLength(7);
   });
 
   it("describe every provider state in words", () => {

@@ -27,7 +27,12 @@ export type InvoiceAppState =
       readonly invoice: PendingInvoice;
       readonly eventId: string;
     }
-  | { readonly given: "invoices are pending"; readonly invoices: readonly PendingInvoice[] };
+  | {
+      readonly given: "invoices are pending";
+      readonly invoices: readonly PendingInvoice[];
+      /** Events already applied before the request (their invoices stay pending, as after a lost update). */
+      readonly appliedEventIds?: readonly string[];
+    };
 
 const describePending = (invoice: PendingInvoice) =>
   `invoice ${invoice.id} is pending with key ${invoice.idempotencyKey}`;
@@ -38,8 +43,11 @@ export function describeInvoiceAppState(state: InvoiceAppState): string {
       return describePending(state.invoice);
     case "an invoice is pending and the event was already applied":
       return `${describePending(state.invoice)} and event ${state.eventId} was already applied`;
-    case "invoices are pending":
-      return state.invoices.map(describePending).join("; ");
+    case "invoices are pending": {
+      const applied = state.appliedEventIds ?? [];
+      const pending = state.invoices.map(describePending).join("; ");
+      return applied.length === 0 ? pending : `${pending}; events ${applied.join(", ")} were already applied`;
+    }
   }
 }
 
@@ -95,6 +103,7 @@ const settlementBatch = (
   },
 ): PaymentSettledBatchInteraction => {
   const { signedWith, ...rest } = definition;
+  /** I1's payment succeeded and I2's was declined, in one delivery. */
   return {
     kind: "rest",
     method: "POST",
@@ -167,7 +176,7 @@ export const INVOICE_APP_INTERACTIONS: readonly InvoiceAppInteraction[] = [
     afterwards: { invoices: [{ id: I1.id, status: "pending" }] },
   }),
   settlementBatch({
-    name: "a batch of PaymentSettled events is applied in order, each acknowledged on its own",
+    name: "a batch of PaymentSettled events is applied, each acknowledged on its own",
     state: { given: "invoices are pending", invoices: [I1, I2] },
     signedWith: "shared secret",
     response: {
@@ -178,6 +187,22 @@ export const INVOICE_APP_INTERACTIONS: readonly InvoiceAppInteraction[] = [
     afterwards: {
       invoices: [
         { id: I1.id, status: "paid" },
+        { id: I2.id, status: "failed" },
+      ],
+    },
+  }),
+  settlementBatch({
+    name: "a batch acknowledges an event it saw before as a duplicate and still applies the others",
+    state: { given: "invoices are pending", invoices: [I1, I2], appliedEventIds: [EVENT_ID] },
+    signedWith: "shared secret",
+    response: {
+      status: 200,
+      schema: WebhookBatchAck,
+      body: { results: [{ status: "duplicate" }, { status: "applied" }] },
+    },
+    afterwards: {
+      invoices: [
+        { id: I1.id, status: "pending" },
         { id: I2.id, status: "failed" },
       ],
     },

@@ -15,3 +15,12 @@ export interface Database extends Queryable {
   withConnection<T>(fn: (connection: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/**
+ * Whether PostgreSQL (or PGlite) refused a statement because of the data it was given (SQLSTATE class 22, data
+ * exception, or 23, integrity constraint violation), rather than because it could not run it at all.
+ */
+export function isDataError(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null && "code" in error ? error.code : undefined;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}

@@ -1,7 +1,7 @@
 import type { Database } from "./database.js";
 import { openPostgres } from "./postgres.js";
 
-export type { Database, Queryable, SqlParam } from "./database.js";
+export { type Database, isDataError, type Queryable, type SqlParam } from "./database.js";
 export { type Migration, migrate } from "./migrate.js";
 
 export interface DatabaseConfig {
