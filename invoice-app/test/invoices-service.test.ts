@@ -1,6 +1,6 @@
 import type { PaymentSettled } from "@invoicing/shared/contract";
 import { type Database, migrate } from "@invoicing/shared/platform";
-import { testStores } from "@invoicing/shared/testing";
+import { countingStatements, testStores } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvoicesService } from "../src/invoices-service.js";
 import { InvoicesRepository } from "../src/store/invoices-repository.js";
@@ -25,23 +25,15 @@ describe.each(testStores())("invoices service on $name", (store) => {
   let db: Database;
   let drop: () => Promise<void>;
   let service: InvoicesService;
-  let inboxStatements = 0;
+  let inbox: ReturnType<typeof countingStatements>;
 
   beforeAll(async () => {
     const database = await store.create();
     drop = database.drop;
     db = await database.open();
     await migrate(db, "invoice-app", migrations);
-    const counting = new Proxy(db, {
-      get(target, property, receiver) {
-        if (property !== "query") return Reflect.get(target, property, receiver);
-        return (sql: string, params?: unknown[]) => {
-          if (sql.includes("INSERT INTO inbox")) inboxStatements++;
-          return target.query(sql, params as never);
-        };
-      },
-    });
-    service = new InvoicesService(counting, { maxPaymentAttempts: 5, maxWaitMs: 1_000 });
+    inbox = countingStatements(db, "INSERT INTO inbox");
+    service = new InvoicesService(inbox.db, { maxPaymentAttempts: 5, maxWaitMs: 1_000 });
   });
   afterAll(async () => {
     await db.close();
@@ -53,10 +45,10 @@ describe.each(testStores())("invoices service on $name", (store) => {
     const ids = Array.from({ length: 30 }, (_, n) => `V${n}`);
     for (const id of ids) await repository.create({ id, amountMinor: 250, currency: "EUR" });
     await repository.startPayments(5);
-    inboxStatements = 0;
+    inbox.reset();
     const events = ids.map((id) => settled(id));
     const results = await Promise.all(events.map((e) => service.applySettlement(e)));
-    expect(inboxStatements).toBe(1);
+    expect(inbox.count()).toBe(1);
     expect(results).toEqual(ids.map(() => "applied"));
     expect(await service.applySettlement(events[0] as PaymentSettled)).toBe("duplicate");
     expect(await repository.countByStatus(ids)).toEqual({ unpaid: 0, pending: 0, paid: 30, failed: 0 });

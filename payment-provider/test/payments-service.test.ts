@@ -1,6 +1,6 @@
 import type { CreatePaymentInput } from "@invoicing/shared/contract";
 import { type Database, migrate } from "@invoicing/shared/platform";
-import { testStores } from "@invoicing/shared/testing";
+import { countingStatements, testStores } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdempotencyConflictError, PaymentsService } from "../src/payments-service.js";
 import { migrations } from "../src/store/migrations.js";
@@ -17,7 +17,7 @@ describe.each(testStores())("payments service on $name", (store) => {
   let db: Database;
   let drop: () => Promise<void>;
   let service: PaymentsService;
-  const inserts: number[] = [];
+  let inserts: ReturnType<typeof countingStatements>;
   let woken = 0;
 
   beforeAll(async () => {
@@ -25,16 +25,8 @@ describe.each(testStores())("payments service on $name", (store) => {
     drop = database.drop;
     db = await database.open();
     await migrate(db, "payment-provider", migrations);
-    const counting = new Proxy(db, {
-      get(target, property, receiver) {
-        if (property !== "query") return Reflect.get(target, property, receiver);
-        return (sql: string, params?: unknown[]) => {
-          if (sql.includes("INSERT INTO payments")) inserts.push(1);
-          return target.query(sql, params as never);
-        };
-      },
-    });
-    service = new PaymentsService(counting, {
+    inserts = countingStatements(db, "INSERT INTO payments");
+    service = new PaymentsService(inserts.db, {
       settlementJob: (id) => ({ queue: "settle", payload: { paymentId: id }, dedupeKey: id, maxAttempts: 3 }),
       afterCreate: () => {
         woken++;
@@ -47,10 +39,10 @@ describe.each(testStores())("payments service on $name", (store) => {
   });
 
   it("creates concurrent payments with one statement and one settlement job each", async () => {
-    inserts.length = 0;
+    inserts.reset();
     woken = 0;
     const payments = await Promise.all(Array.from({ length: 40 }, (_, n) => service.create(input(n))));
-    expect(inserts).toHaveLength(1);
+    expect(inserts.count()).toBe(1);
     expect(woken).toBe(1);
     expect(payments.map((p) => p.invoiceId)).toEqual(Array.from({ length: 40 }, (_, n) => `S${n}`));
     expect(payments.every((p) => p.status === "processing")).toBe(true);
@@ -60,14 +52,14 @@ describe.each(testStores())("payments service on $name", (store) => {
 
   it("answers replays and conflicts in a shared statement per call: only the conflicting call fails", async () => {
     const first = await service.create(input(100));
-    inserts.length = 0;
+    inserts.reset();
     const settled = await Promise.allSettled([
       service.create(input(100)),
       service.create(input(100, { amountMinor: 1 })),
       service.create(input(101)),
       service.create(input(101)),
     ]);
-    expect(inserts).toHaveLength(1);
+    expect(inserts.count()).toBe(1);
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
     const [replay, conflict, created, sameKeyAgain] = settled;
     expect(replay).toEqual({ status: "fulfilled", value: first });

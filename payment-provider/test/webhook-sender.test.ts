@@ -133,29 +133,10 @@ describe("the delivery queue's batch handler", () => {
 
   it("sends the events claimed together in requests of at most 100", async () => {
     const batches: number[] = [];
-    const webhook = {
-      deliver: async () => {},
-      deliverBatch: async (events: readonly PaymentSettled[]) => {
-        batches.push(events.length);
-      },
-    } as unknown as WebhookSender;
-    const { handlers } = createSettlementJobs({
-      db: {} as Database,
-      policy: { decide: () => ({ outcome: "succeeded" }) },
-      webhook,
-      logger: createLogger("test", "silent"),
-      latencyMs: 0,
-      eventMaxAttempts: 3,
+    const deliver = deliverHandler(async (events) => {
+      batches.push(events.length);
     });
-    const deliver = handlers.find((handler) => handler.queue === DELIVER_QUEUE);
-    const jobs = Array.from({ length: 150 }, (_, n) => ({
-      id: n,
-      dedupeKey: event(n).eventId,
-      payload: event(n),
-      attempt: 1,
-      maxAttempts: 3,
-    }));
-    await deliver?.handleBatch?.(jobs);
+    await deliver(jobsOf(150));
     expect(batches).toEqual([100, 50]);
   });
 });

@@ -76,3 +76,28 @@ export function testStores(): TestStore[] {
 export function serverStore(): TestStore | undefined {
   return testDatabaseUrl ? postgres(testDatabaseUrl) : undefined;
 }
+
+/**
+ * The database as a service sees it, counting the statements whose SQL contains `marker` (e.g. "INSERT INTO inbox"),
+ * so a test can tell how many statements concurrent calls shared.
+ */
+export function countingStatements(db: Database, marker: string): { db: Database; count(): number; reset(): void } {
+  let count = 0;
+  const counting = new Proxy(db, {
+    get(target, property, receiver) {
+      if (property !== "query") return Reflect.get(target, property, receiver);
+      const query: Database["query"] = (sql, params) => {
+        if (sql.includes(marker)) count++;
+        return target.query(sql, params);
+      };
+      return query;
+    },
+  });
+  return {
+    db: counting,
+    count: () => count,
+    reset: () => {
+      count = 0;
+    },
+  };
+}
