@@ -1,7 +1,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PAYMENT_EVENTS_PATH } from "@invoicing/shared/contract";
+import { PAYMENT_EVENTS_BATCH_PATH, PAYMENT_EVENTS_PATH } from "@invoicing/shared/contract";
 import { freePort, request, trpc } from "@invoicing/shared/testing";
 import { startChaosProxy } from "./chaos-proxy.js";
 import { buildService, ServiceProcess } from "./processes.js";
@@ -38,6 +38,7 @@ export async function startScenario(options: ScenarioOptions) {
     targets: providerPorts.map((port) => `http://127.0.0.1:${port}`),
     seed: 7,
     fault: (url, random) => {
+      // payments.create and payments.createBatch alike.
       if (!url.startsWith("/trpc/payments.create")) return undefined;
       const draw = random();
       return draw < 0.3 ? "5xx" : draw < 0.4 ? "timeout" : undefined;
@@ -46,8 +47,13 @@ export async function startScenario(options: ScenarioOptions) {
   const toInvoices = await startChaosProxy({
     targets: invoicePorts.map((port) => `http://127.0.0.1:${port}`),
     seed: 11,
+    // Every delivery, of one event or of a batch, arrives twice; some copies late.
     fault: (url, random) =>
-      url === PAYMENT_EVENTS_PATH ? (random() < 0.3 ? "delay-duplicate" : "duplicate") : undefined,
+      url === PAYMENT_EVENTS_PATH || url === PAYMENT_EVENTS_BATCH_PATH
+        ? random() < 0.3
+          ? "delay-duplicate"
+          : "duplicate"
+        : undefined,
   });
 
   const providers = providerPorts.map(
