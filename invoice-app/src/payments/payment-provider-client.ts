@@ -1,4 +1,4 @@
-import type { CreatePaymentInput, Payment } from "@invoicing/shared/contract";
+import { type CreatePaymentInput, CreatePaymentsOutput, type Payment } from "@invoicing/shared/contract";
 import { createHttpFetch, currentRequestId, REQUEST_ID_HEADER } from "@invoicing/shared/platform";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { PaymentProviderRouter } from "payment-provider/trpc";
@@ -56,29 +56,36 @@ export function createPaymentProviderClient(options: PaymentProviderClientOption
       }
     },
     async createPayments(inputs) {
+      let answer: unknown;
       try {
-        const { results } = await client.payments.createBatch.mutate({ payments: [...inputs] });
-        const misplaced = results.findIndex(
-          (item, i) => item.result === "payment" && item.payment.idempotencyKey !== inputs[i]?.idempotencyKey,
-        );
-        if (results.length !== inputs.length || misplaced !== -1) {
-          return {
-            kind: "refused",
-            reason: `payment-provider answered ${results.length} payments for ${inputs.length}, or out of order`,
-          };
-        }
-        return {
-          kind: "results",
-          results: results.map((item) =>
-            item.result === "payment"
-              ? { kind: "payment", payment: item.payment }
-              : { kind: "rejected", reason: `payment-provider answered 409: ${item.message}` },
-          ),
-        };
+        answer = await client.payments.createBatch.mutate({ payments: [...inputs] });
       } catch (error) {
         const failure = classify(error);
         return { kind: failure.kind === "rejected" ? "refused" : "unavailable", reason: failure.reason };
       }
+      // An answer that is not the contract's (or not for these payments, in this order) tells nothing per payment:
+      // they go one by one.
+      const parsed = CreatePaymentsOutput.safeParse(answer);
+      const results = parsed.success ? parsed.data.results : [];
+      const matches =
+        results.length === inputs.length &&
+        results.every(
+          (item, i) => item.result !== "payment" || item.payment.idempotencyKey === inputs[i]?.idempotencyKey,
+        );
+      if (!matches) {
+        return {
+          kind: "refused",
+          reason: `payment-provider's createBatch answer does not fit the ${inputs.length} payments sent`,
+        };
+      }
+      return {
+        kind: "results",
+        results: results.map((item) =>
+          item.result === "payment"
+            ? { kind: "payment", payment: item.payment }
+            : { kind: "rejected", reason: `payment-provider answered 409: ${item.message}` },
+        ),
+      };
     },
   };
 }

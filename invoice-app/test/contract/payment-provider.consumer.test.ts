@@ -11,6 +11,7 @@ import {
   restInteractionHandlers,
   trpcInteractionHandler,
 } from "@invoicing/shared/testing";
+import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import {
   createPaymentProviderClient,
@@ -133,6 +134,21 @@ describe("invoice-app's batched payment requests against the contract (msw-trpc)
     const failure = recorder.assertAllMatched();
     await expect(failure).rejects.toThrow(`closest interaction: "${success.name}"`);
     await expect(failure).rejects.toThrow('input.payments[0].currency: missing (expected "EUR")');
+  });
+});
+
+describe("invoice-app's batched payment requests against an answer outside the contract", () => {
+  it.each([
+    ["a body that is no createBatch answer", { result: { data: { id: "pay_1", status: "succeeded" } } }],
+    ["answers for other payments", { result: { data: { results: [] } } }],
+  ])("falls back to one call per payment on %s", async (_name, body) => {
+    server.use(http.post(`${PROVIDER_URL}/trpc/payments.createBatch`, () => HttpResponse.json(body)));
+    const [success] = batchCalls;
+    if (success === undefined) throw new Error("no payments.createBatch interaction");
+    expect(await client().createPayments(success.request.input.payments)).toEqual({
+      kind: "refused",
+      reason: "payment-provider's createBatch answer does not fit the 2 payments sent",
+    });
   });
 });
 
