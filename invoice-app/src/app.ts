@@ -47,6 +47,7 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
           idlePollMs: 100,
           retryBaseMs: config.PAYMENT_RETRY_BASE_MS,
           retryMaxMs: config.PAYMENT_RETRY_MAX_MS,
+          retainDoneMs: config.JOBS_RETAIN_DONE_MS,
         },
         deps.logger,
       );

@@ -50,6 +50,7 @@ export function startPaymentProvider(config: PaymentProviderConfig, deps: Paymen
           idlePollMs: 100,
           retryBaseMs: 250,
           retryMaxMs: 60_000,
+          retainDoneMs: config.JOBS_RETAIN_DONE_MS,
         },
         deps.logger,
       );

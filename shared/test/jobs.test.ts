@@ -8,7 +8,9 @@ import {
   type Job,
   jobsClaimOrderMigration,
   jobsMigration,
+  jobsRetentionMigration,
   migrate,
+  pruneDoneJobs,
   type QueueHandler,
   RetryBatchLaterError,
   startWorker,
@@ -164,6 +166,41 @@ describe.each(testStores())("the job worker on $name", (store) => {
       }[];
       expect(attempts[0]?.n).toBeGreaterThanOrEqual(2);
       expect(await statuses(db)).toEqual([{ queue: "later", status: "done", n: 6 }]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("deletes finished jobs past their retention, at start and in rounds, and keeps parked and live ones", async () => {
+    const { db, close } = await open();
+    try {
+      await migrate(db, "jobs-test", [jobsMigration, jobsClaimOrderMigration, jobsRetentionMigration]);
+      await enqueueMany(
+        db,
+        "old",
+        Array.from({ length: 2_500 }, (_, n) => ({ payload: { n }, dedupeKey: `o${n}` })),
+        { maxAttempts: 3 },
+      );
+      await db.exec(`
+        UPDATE jobs SET status = 'done', created_at = now() - interval '8 days';
+        INSERT INTO jobs (queue, dedupe_key, payload, max_attempts, status, created_at) VALUES
+          ('old', 'parked', '{"n": 1}', 3, 'failed', now() - interval '8 days'),
+          ('old', 'recent', '{"n": 2}', 3, 'done', now() - interval '1 day');`);
+      const retainDoneMs = 7 * 24 * 60 * 60 * 1000;
+      const worker = startWorker(db, [], { ...options, retainDoneMs }, logger);
+      await waitFor(
+        async () => {
+          const [row] = (await db.query("SELECT count(*)::int AS n FROM jobs")) as { n: number }[];
+          return row?.n === 2 ? true : undefined;
+        },
+        { timeoutMs: 20_000, what: "the old finished jobs to be pruned" },
+      );
+      await worker.stop();
+      expect(await db.query("SELECT dedupe_key, status FROM jobs ORDER BY dedupe_key")).toEqual([
+        { dedupe_key: "parked", status: "failed" },
+        { dedupe_key: "recent", status: "done" },
+      ]);
+      expect(await pruneDoneJobs(db, retainDoneMs, 1_000)).toBe(0);
     } finally {
       await close();
     }

@@ -1,4 +1,9 @@
-import { jobsClaimOrderMigration, jobsMigration, type Migration } from "@invoicing/shared/platform";
+import {
+  jobsClaimOrderMigration,
+  jobsMigration,
+  jobsRetentionMigration,
+  type Migration,
+} from "@invoicing/shared/platform";
 
 export const migrations: readonly Migration[] = [
   jobsMigration,
@@ -61,4 +66,5 @@ export const migrations: readonly Migration[] = [
     id: "004_payment_checked_at",
     sql: "ALTER TABLE invoices ADD COLUMN payment_checked_at timestamptz;",
   },
+  jobsRetentionMigration,
 ];

@@ -1,4 +1,9 @@
-import { jobsClaimOrderMigration, jobsMigration, type Migration } from "@invoicing/shared/platform";
+import {
+  jobsClaimOrderMigration,
+  jobsMigration,
+  jobsRetentionMigration,
+  type Migration,
+} from "@invoicing/shared/platform";
 
 export const migrations: readonly Migration[] = [
   jobsMigration,
@@ -20,4 +25,5 @@ export const migrations: readonly Migration[] = [
     `,
   },
   jobsClaimOrderMigration,
+  jobsRetentionMigration,
 ];

@@ -72,6 +72,8 @@ export const commonEnv = {
   SHUTDOWN_DRAIN_DELAY_MS: positiveMs(0),
   /** Hard limit for the whole shutdown; keep it below the pod's terminationGracePeriodSeconds. */
   SHUTDOWN_TIMEOUT_MS: positiveMs(20_000),
+  /** Finished queue jobs are deleted this long after they were queued; 0 keeps them. */
+  JOBS_RETAIN_DONE_MS: positiveMs(7 * 24 * 60 * 60 * 1000),
   /** Shared HMAC-SHA256 secret that signs payment-provider's events to invoice-app. */
   WEBHOOK_SECRET: z
     .string()

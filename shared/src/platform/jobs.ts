@@ -43,6 +43,29 @@ export const jobsClaimOrderMigration: Migration = {
   `,
 };
 
+/**
+ * Finished jobs are kept for a while (a finished key still dedupes a late duplicate enqueue, and operators can see
+ * what ran), then deleted by `pruneDoneJobs`: without it the table would grow by every job forever. A BRIN index on
+ * created_at finds the old rows for a few kilobytes and almost no cost per insert.
+ */
+export const jobsRetentionMigration: Migration = {
+  id: "jobs_created_at_brin",
+  sql: "CREATE INDEX jobs_created_at ON jobs USING brin (created_at);",
+};
+
+/** Deletes up to `limit` finished jobs created more than `olderThanMs` ago; parked (failed) jobs stay. */
+export async function pruneDoneJobs(db: Queryable, olderThanMs: number, limit: number): Promise<number> {
+  const rows = await db.query(
+    `DELETE FROM jobs WHERE id IN (
+       SELECT id FROM jobs
+        WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) AND status = 'done'
+        LIMIT $2)
+     RETURNING id`,
+    [olderThanMs, limit],
+  );
+  return rows.length;
+}
+
 export interface EnqueueOptions {
   /** Same queue + key enqueues nothing new (a parked, failed job with that key is revived). */
   dedupeKey: string;
@@ -171,7 +194,12 @@ export interface WorkerOptions {
   /** Delay before retry n (1-based): exponential with full jitter, capped. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Finished jobs older than this are deleted, at start and every 10 minutes; 0 or unset keeps them. */
+  retainDoneMs?: number;
 }
+
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+const PRUNE_BATCH = 1_000;
 
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
@@ -408,6 +436,28 @@ export function startWorker(
     });
   }
 
+  let pruning: Promise<void> | undefined;
+  const retainDoneMs = options.retainDoneMs ?? 0;
+  const prune = () => {
+    pruning ??= (async () => {
+      try {
+        let deleted = 0;
+        let round: number;
+        do {
+          round = await pruneDoneJobs(db, retainDoneMs, PRUNE_BATCH);
+          deleted += round;
+        } while (round === PRUNE_BATCH && !stopped);
+        if (deleted > 0) logger.debug({ deleted }, "finished jobs pruned");
+      } catch (error) {
+        logger.warn({ err: error }, "pruning finished jobs failed; trying again later");
+      } finally {
+        pruning = undefined;
+      }
+    })();
+  };
+  const pruneTimer = retainDoneMs > 0 ? setInterval(prune, PRUNE_INTERVAL_MS).unref() : undefined;
+  if (retainDoneMs > 0) prune();
+
   pollIn(0);
   return {
     wake(delayMs = 0) {
@@ -416,6 +466,8 @@ export function startWorker(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      clearInterval(pruneTimer);
+      await pruning;
       while (polling) await new Promise((resolve) => setTimeout(resolve, 10));
       if (running > 0) await new Promise<void>((resolve) => idle.push(resolve));
       await completions.drain();
