@@ -48,10 +48,33 @@ function postgres(adminUrl: string): TestStore {
         url: url.toString(),
         open: async () =>
           openDatabase({ DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: 10, REQUEST_TIMEOUT_MS: 10_000 }, "test"),
-        drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+        drop: () => dropDatabase(admin, name),
       };
     },
   };
+}
+
+/**
+ * Drops a test database and ends whatever is still connected. FORCE may not end an autovacuum worker (a superuser
+ * process) for a role that is not a superuser, as in CI, and busy suites do wake autovacuum; a plain DROP asks the
+ * worker to stop and waits for it, so that is the second try, repeated while the worker finishes.
+ */
+async function dropDatabase(admin: (sql: string) => Promise<void>, name: string): Promise<void> {
+  try {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    return;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "42501") throw error;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin(`DROP DATABASE IF EXISTS ${name}`);
+      return;
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 const testDatabaseUrl = process.env.TEST_DATABASE_URL;
