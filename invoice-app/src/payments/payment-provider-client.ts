@@ -1,5 +1,5 @@
 import { type CreatePaymentInput, CreatePaymentsOutput, type Payment } from "@invoicing/shared/contract";
-import { createHttpFetch, currentRequestId, REQUEST_ID_HEADER } from "@invoicing/shared/platform";
+import { createHttpFetch, currentRequestId, isRefusal, REQUEST_ID_HEADER } from "@invoicing/shared/platform";
 import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import type { PaymentProviderRouter } from "payment-provider/trpc";
 
@@ -93,7 +93,7 @@ export function createPaymentProviderClient(options: PaymentProviderClientOption
 function classify(error: unknown): PaymentCallResult & { kind: "rejected" | "unavailable" } {
   if (error instanceof TRPCClientError) {
     const status = (error.data as { httpStatus?: unknown } | undefined)?.httpStatus;
-    if (typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    if (typeof status === "number" && isRefusal(status)) {
       return { kind: "rejected", reason: `payment-provider answered ${status}: ${error.message}` };
     }
     return { kind: "unavailable", reason: `payment-provider unavailable: ${error.message}` };

@@ -1,6 +1,6 @@
 import { CREATE_PAYMENTS_BATCH_LIMIT, PaymentRequested } from "@invoicing/shared/contract";
 import {
-  type Job,
+  handleInChunks,
   type Logger,
   type Queryable,
   type QueueHandler,
@@ -66,23 +66,13 @@ export function paymentRequestHandler(
     async handle({ payload }) {
       await record(payload, await provider.createPayment(payload));
     },
-    async handleBatch(jobs) {
-      const chunks: Job<PaymentRequested>[][] = [];
-      for (let i = 0; i < jobs.length; i += CREATE_PAYMENTS_BATCH_LIMIT) {
-        chunks.push(jobs.slice(i, i + CREATE_PAYMENTS_BATCH_LIMIT));
-      }
-      const recorded = await Promise.allSettled(
-        chunks.map(async (chunk) => {
-          const answer = await provider.createPayments(chunk.map((job) => job.payload));
-          if (answer.kind === "unavailable") throw new RetryBatchLaterError(answer.reason);
-          if (answer.kind === "refused") throw new Error(answer.reason);
-          await Promise.all(chunk.map((job, i) => record(job.payload, answer.results[i] as PaymentCallResult)));
-        }),
-      );
-      // Every chunk has settled before the queue reruns or retries the jobs: nothing races the fallback.
-      const failures = recorded.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
-      if (failures.length === 0) return;
-      throw failures.find((failure) => failure instanceof RetryBatchLaterError) ?? failures[0];
+    handleBatch(jobs) {
+      return handleInChunks(jobs, CREATE_PAYMENTS_BATCH_LIMIT, async (chunk) => {
+        const answer = await provider.createPayments(chunk.map((job) => job.payload));
+        if (answer.kind === "unavailable") throw new RetryBatchLaterError(answer.reason);
+        if (answer.kind === "refused") throw new Error(answer.reason);
+        await Promise.all(chunk.map((job, i) => record(job.payload, answer.results[i] as PaymentCallResult)));
+      });
     },
     async onParked(job, reason, tx: Queryable) {
       if (job.dedupeKey.includes(RECHECK_MARK)) {

@@ -3,6 +3,7 @@ import type { Database } from "@invoicing/shared/platform";
 import {
   enqueue,
   enqueueMany,
+  handleInChunks,
   type Job,
   type JobSpec,
   type Logger,
@@ -101,18 +102,15 @@ export function createSettlementJobs(options: SettlementJobsOptions) {
      * retried later with backoff; if it refused a batch (e.g. an older invoice-app without the batch route), every
      * event is delivered on its own. Redelivering an event that did arrive is harmless: the inbox ignores it.
      */
-    async handleBatch(jobs) {
-      const deliveries: Promise<void>[] = [];
-      for (let i = 0; i < jobs.length; i += PAYMENT_EVENTS_BATCH_LIMIT) {
-        deliveries.push(webhook.deliverBatch(jobs.slice(i, i + PAYMENT_EVENTS_BATCH_LIMIT).map((job) => job.payload)));
-      }
-      const failures = (await Promise.allSettled(deliveries)).flatMap((result) =>
-        result.status === "rejected" ? [result.reason as unknown] : [],
-      );
-      if (failures.length === 0) return;
-      const retryable = failures.find((failure) => failure instanceof WebhookDeliveryError && failure.retryable);
-      if (retryable !== undefined) throw new RetryBatchLaterError((retryable as Error).message);
-      throw failures[0];
+    handleBatch(jobs) {
+      return handleInChunks(jobs, PAYMENT_EVENTS_BATCH_LIMIT, async (chunk) => {
+        try {
+          await webhook.deliverBatch(chunk.map((job) => job.payload));
+        } catch (error) {
+          if (error instanceof WebhookDeliveryError && error.retryable) throw new RetryBatchLaterError(error.message);
+          throw error;
+        }
+      });
     },
     async onParked(job, reason) {
       logger.error({ eventId: job.payload.eventId, reason }, "payment event could not be delivered; parked");

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { PAYMENT_EVENTS_BATCH_PATH, PAYMENT_EVENTS_PATH, type PaymentSettled } from "@invoicing/shared/contract";
-import { createHttpFetch, currentRequestId, REQUEST_ID_HEADER, WebhookSigner } from "@invoicing/shared/platform";
+import {
+  createHttpFetch,
+  currentRequestId,
+  isRefusal,
+  REQUEST_ID_HEADER,
+  WebhookSigner,
+} from "@invoicing/shared/platform";
 
 export interface WebhookSenderOptions {
   /** Where single events go (invoice-app's PAYMENT_EVENTS_PATH); batches go to the batch path beside it. */
@@ -79,10 +85,7 @@ export class WebhookSender {
       throw new WebhookDeliveryError(`webhook unreachable: ${(error as Error).message}`, true);
     }
     await response.body?.cancel();
-    if (!response.ok) {
-      const { status } = response;
-      const refused = status >= 400 && status < 500 && status !== 408 && status !== 429;
-      throw new WebhookDeliveryError(`webhook answered ${status}`, !refused);
-    }
+    if (!response.ok)
+      throw new WebhookDeliveryError(`webhook answered ${response.status}`, !isRefusal(response.status));
   }
 }

@@ -4,6 +4,14 @@ import https from "node:https";
 const MAX_SOCKETS_PER_HOST = 64;
 
 /**
+ * Whether an HTTP status says the peer refused the request itself (a 4xx other than 408 Request Timeout and 429 Too
+ * Many Requests): sending the same request again cannot succeed. Anything else that is not a success may pass.
+ */
+export function isRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/**
  * A `fetch` for service-to-service calls, on node:http with keep-alive connections. It answers with a standard
  * `Response` (status, headers, fully read body), so clients written against fetch (the tRPC client, the webhook
  * sender) work unchanged; it only skips undici's request pipeline, which costs about twice the CPU per call

@@ -187,6 +187,24 @@ export interface QueueHandler<P> {
   onParked?(job: Job<P>, reason: string, tx: Queryable): Promise<void>;
 }
 
+/**
+ * For `handleBatch`: hands the claimed jobs to `handle` in chunks of at most `size` (e.g. a peer's batch limit), all
+ * at once, and waits for every chunk before it throws, so nothing still runs when the queue retries or reruns the
+ * jobs. A RetryBatchLaterError from any chunk wins: then every job waits for its retry.
+ */
+export async function handleInChunks<P>(
+  jobs: readonly Job<P>[],
+  size: number,
+  handle: (chunk: readonly Job<P>[]) => Promise<void>,
+): Promise<void> {
+  const chunks: Job<P>[][] = [];
+  for (let i = 0; i < jobs.length; i += size) chunks.push(jobs.slice(i, i + size));
+  const settled = await Promise.allSettled(chunks.map(handle));
+  const failures = settled.flatMap((result) => (result.status === "rejected" ? [result.reason as unknown] : []));
+  if (failures.length === 0) return;
+  throw failures.find((failure) => failure instanceof RetryBatchLaterError) ?? failures[0];
+}
+
 export interface WorkerOptions {
   concurrency: number;
   leaseMs: number;
