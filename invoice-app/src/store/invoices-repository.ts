@@ -190,8 +190,9 @@ export class InvoicesRepository {
    * whose attempt was given up as unknown: the money moved, so the invoice is paid.
    */
   async recordOutcome(invoiceId: string, idempotencyKey: string, outcome: PaymentOutcome): Promise<boolean> {
-    const update = outcomeUpdate(invoiceId, idempotencyKey, outcome);
-    const rows = await this.db.query(`${update.sql} RETURNING id`, update.params);
+    const rows = await this.db.query(`WITH d AS (${OUTCOME_ROWS}) ${applyOutcomes()} RETURNING i.id`, [
+      JSON.stringify([outcomeRow({ invoiceId, idempotencyKey, outcome })]),
+    ]);
     return rows.length === 1;
   }
 
@@ -231,47 +232,18 @@ export class InvoicesRepository {
 
   /** One statement for events with distinct ids and distinct invoices. */
   private async applyRound(events: readonly SettlementEvent[]): Promise<EventResult[]> {
-    const rows = events.map((event) => {
-      const fields = outcomeFields(event.outcome);
-      return {
-        event_id: event.eventId,
-        invoice_id: event.invoiceId,
-        payment_key: event.idempotencyKey,
-        status: fields.status,
-        from_statuses: fields.fromStatuses,
-        reason: fields.reason,
-        outcome_unknown: fields.outcomeUnknown,
-        payment_id: fields.paymentId,
-        amount_minor: fields.amountMinor,
-        currency: fields.currency,
-      };
-    });
     const answered = await this.db.query(
-      `WITH d AS (
-         SELECT * FROM jsonb_to_recordset($1::jsonb)
-           AS d(event_id text, invoice_id text, payment_key text, status text, from_statuses text, reason text,
-                outcome_unknown boolean, payment_id text, amount_minor bigint, currency text)),
+      `WITH d AS (${OUTCOME_ROWS}),
        seen AS (
          -- In id order, so concurrent statements wait on each other's ids in one order and cannot deadlock.
          INSERT INTO inbox (event_id) SELECT event_id FROM d ORDER BY event_id
          ON CONFLICT (event_id) DO NOTHING RETURNING event_id),
-       changed AS (
-         UPDATE invoices i
-            SET status = d.status, failure_reason = d.reason, payment_outcome_unknown = d.outcome_unknown,
-                payment_id = COALESCE(d.payment_id, i.payment_id), updated_at = now()
-           FROM d JOIN seen ON seen.event_id = d.event_id
-          -- The ANY lets the planner find the rows by primary key; without it, it expects 100 input rows and hash
-          -- joins them against a scan of the whole table.
-          WHERE i.id = ANY (ARRAY(SELECT invoice_id FROM d)) AND i.id = d.invoice_id
-            AND i.payment_key = d.payment_key AND i.status = ANY(d.from_statuses::text[])
-            AND (d.amount_minor IS NULL OR (i.amount_minor = d.amount_minor AND i.currency = d.currency))
-            AND NOT (i.status = 'failed' AND i.payment_outcome_unknown = false)
-         RETURNING d.event_id)
+       changed AS (${applyOutcomes("d.event_id IN (SELECT event_id FROM seen)")} RETURNING d.event_id)
        SELECT d.event_id,
               EXISTS (SELECT 1 FROM seen WHERE seen.event_id = d.event_id) AS seen,
               EXISTS (SELECT 1 FROM changed WHERE changed.event_id = d.event_id) AS changed
          FROM d`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(events.map(outcomeRow))],
     );
     const byEvent = new Map(answered.map((row) => EventOnceRow.parse(row)).map((row) => [row.event_id, row]));
     return events.map((event) => {
@@ -304,8 +276,30 @@ export class InvoicesRepository {
   }
 }
 
-/** What an outcome writes to the invoice, and from which states. */
-function outcomeFields(outcome: PaymentOutcome) {
+/** Outcomes to apply, one row each (`event_id` only when it came as an event): what `applyOutcomes` reads as `d`. */
+const OUTCOME_ROWS = `SELECT * FROM jsonb_to_recordset($1::jsonb)
+  AS d(event_id text, invoice_id text, payment_key text, status text, from_statuses text, reason text,
+       outcome_unknown boolean, payment_id text, amount_minor bigint, currency text)`;
+
+/**
+ * The UPDATE behind recordOutcome and the inbox: applies each row of `d` (and only those `onlyIf` admits) to the
+ * invoice that still owns its key, from the states the outcome may land on; never on a definite failure, never with
+ * another amount. The ANY lets the planner find the invoices by primary key: without it, it expects 100 input rows
+ * and hash joins them against a scan of the whole table.
+ */
+const applyOutcomes = (onlyIf = "TRUE") => `
+  UPDATE invoices i
+     SET status = d.status, failure_reason = d.reason, payment_outcome_unknown = d.outcome_unknown,
+         payment_id = COALESCE(d.payment_id, i.payment_id), updated_at = now()
+    FROM d
+   WHERE i.id = ANY (ARRAY(SELECT invoice_id FROM d)) AND i.id = d.invoice_id AND ${onlyIf}
+     AND i.payment_key = d.payment_key AND i.status = ANY(d.from_statuses::text[])
+     AND (d.amount_minor IS NULL OR (i.amount_minor = d.amount_minor AND i.currency = d.currency))
+     AND NOT (i.status = 'failed' AND i.payment_outcome_unknown = false)`;
+
+/** What an outcome writes to its invoice, and from which states: one row of OUTCOME_ROWS. */
+function outcomeRow(event: Omit<SettlementEvent, "eventId"> & { eventId?: string }) {
+  const { outcome } = event;
   const [status, fromStatuses, reason, outcomeUnknown] =
     outcome.kind === "succeeded"
       ? ["paid", "{pending,failed}", null, false]
@@ -314,41 +308,16 @@ function outcomeFields(outcome: PaymentOutcome) {
         : ["failed", "{pending,failed}", outcome.reason, false];
   const succeeded = outcome.kind === "succeeded" ? outcome : undefined;
   return {
+    event_id: event.eventId ?? null,
+    invoice_id: event.invoiceId,
+    payment_key: event.idempotencyKey,
     status,
-    fromStatuses,
+    from_statuses: fromStatuses,
     reason,
-    outcomeUnknown,
-    paymentId: succeeded?.paymentId ?? null,
-    amountMinor: succeeded?.amountMinor ?? null,
+    outcome_unknown: outcomeUnknown,
+    payment_id: succeeded?.paymentId ?? null,
+    amount_minor: succeeded?.amountMinor ?? null,
     currency: succeeded?.currency ?? null,
-  };
-}
-
-/** The UPDATE behind recordOutcome (without RETURNING). */
-function outcomeUpdate(
-  invoiceId: string,
-  idempotencyKey: string,
-  outcome: PaymentOutcome,
-): { sql: string; params: (string | number | boolean | null)[] } {
-  const fields = outcomeFields(outcome);
-  return {
-    sql: `UPDATE invoices
-             SET status = $3, failure_reason = $5, payment_outcome_unknown = $6,
-                 payment_id = COALESCE($7, payment_id), updated_at = now()
-           WHERE id = $1 AND payment_key = $2 AND status = ANY($4::text[])
-             AND ($8::bigint IS NULL OR (amount_minor = $8 AND currency = $9))
-             AND NOT (status = 'failed' AND payment_outcome_unknown = false)`,
-    params: [
-      invoiceId,
-      idempotencyKey,
-      fields.status,
-      fields.fromStatuses,
-      fields.reason,
-      fields.outcomeUnknown,
-      fields.paymentId,
-      fields.amountMinor,
-      fields.currency,
-    ],
   };
 }
 
