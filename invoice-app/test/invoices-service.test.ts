@@ -1,6 +1,6 @@
 import type { PaymentSettled } from "@invoicing/shared/contract";
-import { type Database, migrate } from "@invoicing/shared/platform";
-import { countingStatements, testStores } from "@invoicing/shared/testing";
+import type { Database } from "@invoicing/shared/platform";
+import { countingStatements, openMigrated, testStores } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvoicesService } from "../src/invoices-service.js";
 import { InvoicesRepository } from "../src/store/invoices-repository.js";
@@ -23,22 +23,16 @@ const settled = (invoiceId: string, eventId = `evt_${invoiceId}`): PaymentSettle
 
 describe.each(testStores())("invoices service on $name", (store) => {
   let db: Database;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   let service: InvoicesService;
   let inbox: ReturnType<typeof countingStatements>;
 
   beforeAll(async () => {
-    const database = await store.create();
-    drop = database.drop;
-    db = await database.open();
-    await migrate(db, "invoice-app", migrations);
+    ({ db, close } = await openMigrated(store, "invoice-app", migrations));
     inbox = countingStatements(db, "INSERT INTO inbox");
     service = new InvoicesService(inbox.db, { maxPaymentAttempts: 5, maxWaitMs: 1_000 });
   });
-  afterAll(async () => {
-    await db.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   it("applies settlement events delivered concurrently with one inbox statement, each exactly once", async () => {
     const repository = new InvoicesRepository(db);

@@ -1,5 +1,5 @@
-import { createLogger, type Database, migrate, RetryBatchLaterError } from "@invoicing/shared/platform";
-import { testStores } from "@invoicing/shared/testing";
+import { createLogger, type Database, RetryBatchLaterError } from "@invoicing/shared/platform";
+import { openMigrated, testStores } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PaymentProviderClient } from "../src/payments/payment-provider-client.js";
 import { paymentRequestHandler } from "../src/payments/payment-requests.js";
@@ -13,23 +13,17 @@ const unavailable: PaymentProviderClient = {
 
 describe.each(testStores())("payment requests that run out of attempts, on $name", (store) => {
   let db: Database;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   let repository: InvoicesRepository;
   const handler = () => paymentRequestHandler(db, unavailable, createLogger("test", "silent"));
 
   beforeAll(async () => {
-    const database = await store.create();
-    drop = database.drop;
-    db = await database.open();
-    await migrate(db, "invoice-app", migrations);
+    ({ db, close } = await openMigrated(store, "invoice-app", migrations));
     repository = new InvoicesRepository(db);
     for (const id of ["Q1", "Q2"]) await repository.create({ id, amountMinor: 100, currency: "EUR" });
     await repository.startPayments(5);
   });
-  afterAll(async () => {
-    await db.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   const job = (invoiceId: string, dedupeKey: string) => ({
     id: 1,
@@ -52,7 +46,7 @@ describe.each(testStores())("payment requests that run out of attempts, on $name
 
 describe.each(testStores())("payment requests claimed together, on $name", (store) => {
   let db: Database;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   let repository: InvoicesRepository;
   const sent: string[][] = [];
 
@@ -91,18 +85,12 @@ describe.each(testStores())("payment requests claimed together, on $name", (stor
   });
 
   beforeAll(async () => {
-    const database = await store.create();
-    drop = database.drop;
-    db = await database.open();
-    await migrate(db, "invoice-app", migrations);
+    ({ db, close } = await openMigrated(store, "invoice-app", migrations));
     repository = new InvoicesRepository(db);
     for (const id of ["B1", "B2", "B3"]) await repository.create({ id, amountMinor: 100, currency: "EUR" });
     await repository.startPayments(5);
   });
-  afterAll(async () => {
-    await db.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   it("go to payment-provider in one call and each answer lands on its own invoice", async () => {
     const handler = paymentRequestHandler(db, batchProvider, createLogger("test", "silent"));

@@ -1,6 +1,6 @@
 import type { CreatePaymentInput } from "@invoicing/shared/contract";
-import { type Database, migrate } from "@invoicing/shared/platform";
-import { countingStatements, testStores } from "@invoicing/shared/testing";
+import type { Database } from "@invoicing/shared/platform";
+import { countingStatements, openMigrated, testStores } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdempotencyConflictError, PaymentsService } from "../src/payments-service.js";
 import { migrations } from "../src/store/migrations.js";
@@ -15,16 +15,13 @@ const input = (n: number, overrides: Partial<CreatePaymentInput> = {}): CreatePa
 
 describe.each(testStores())("payments service on $name", (store) => {
   let db: Database;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
   let service: PaymentsService;
   let inserts: ReturnType<typeof countingStatements>;
   let woken = 0;
 
   beforeAll(async () => {
-    const database = await store.create();
-    drop = database.drop;
-    db = await database.open();
-    await migrate(db, "payment-provider", migrations);
+    ({ db, close } = await openMigrated(store, "payment-provider", migrations));
     inserts = countingStatements(db, "INSERT INTO payments");
     service = new PaymentsService(inserts.db, {
       settlementJob: (id) => ({ queue: "settle", payload: { paymentId: id }, dedupeKey: id, maxAttempts: 3 }),
@@ -33,10 +30,7 @@ describe.each(testStores())("payments service on $name", (store) => {
       },
     });
   });
-  afterAll(async () => {
-    await db.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   it("creates concurrent payments with one statement and one settlement job each", async () => {
     inserts.reset();

@@ -15,25 +15,14 @@ import {
   RetryBatchLaterError,
   startWorker,
 } from "../src/platform/index.js";
-import { testStores, waitFor } from "../testing/index.js";
+import { openMigrated, testStores, waitFor } from "../testing/index.js";
 
 const logger = createLogger("jobs-test", "silent");
 const Payload = z.object({ n: z.number() });
 const options = { concurrency: 8, leaseMs: 30_000, idlePollMs: 20, retryBaseMs: 10, retryMaxMs: 50 };
 
 describe.each(testStores())("the job worker on $name", (store) => {
-  const open = async () => {
-    const database = await store.create();
-    const db = await database.open();
-    await migrate(db, "jobs-test", [jobsMigration, jobsClaimOrderMigration]);
-    return {
-      db,
-      async close() {
-        await db.close();
-        await database.drop();
-      },
-    };
-  };
+  const open = () => openMigrated(store, "jobs-test", [jobsMigration, jobsClaimOrderMigration]);
   const statuses = async (db: Awaited<ReturnType<typeof open>>["db"]) =>
     (await db.query("SELECT queue, status, count(*)::int AS n FROM jobs GROUP BY 1, 2 ORDER BY 1, 2")) as {
       queue: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openPgliteInMemory } from "../src/platform/db/pglite.js";
-import { type Database, openDatabase } from "../src/platform/index.js";
+import { type Database, type Migration, migrate, openDatabase } from "../src/platform/index.js";
 
 export interface TestDatabase {
   /** DATABASE_URL for a service process; undefined means embedded PGlite. */
@@ -121,6 +121,24 @@ export function countingStatements(db: Database, marker: string): { db: Database
     count: () => count,
     reset: () => {
       count = 0;
+    },
+  };
+}
+
+/** A fresh database of `store` with `migrations` applied (as `owner`); `close` closes it and drops it. */
+export async function openMigrated(
+  store: TestStore,
+  owner: string,
+  migrations: readonly Migration[],
+): Promise<{ db: Database; close(): Promise<void> }> {
+  const database = await store.create();
+  const db = await database.open();
+  await migrate(db, owner, migrations);
+  return {
+    db,
+    async close() {
+      await db.close();
+      await database.drop();
     },
   };
 }
