@@ -1,16 +1,17 @@
-// Bundles one service into dist/main.js for the release image and `npm run start`.
+// Bundles one service into dist/main.js (or the path given second) for the release image and `npm run start`.
 // PGlite stays external: it loads its WASM and data files relative to its own package at run time.
 import { build } from "esbuild";
+import { builtinsPlugin } from "./build/builtins-plugin.mjs";
 
-const service = process.argv[2];
+const [service, outfile = "dist/main.js"] = process.argv.slice(2);
 if (!service) {
-  console.error("usage: node scripts/bundle.mjs <service>");
+  console.error("usage: node scripts/bundle.mjs <service> [outfile]");
   process.exit(1);
 }
 
 await build({
   entryPoints: [`src/main.ts`],
-  outfile: "dist/main.js",
+  outfile,
   bundle: true,
   platform: "node",
   target: "node24",
@@ -19,10 +20,11 @@ await build({
   minifyWhitespace: true,
   legalComments: "linked",
   external: ["@electric-sql/pglite", "pg-native"],
-  // ESM bundles of CommonJS dependencies still call require() for Node built-ins.
+  plugins: [builtinsPlugin()],
+  // The bundled CommonJS dependencies, and the built-ins the plugin routes, call require().
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   },
   logLevel: "warning",
 });
-console.log(`${service}: dist/main.js`);
+console.log(`${service}: ${outfile}`);

@@ -1,7 +1,13 @@
 import http from "node:http";
-import https from "node:https";
+import { createRequire } from "node:module";
 
 const MAX_SOCKETS_PER_HOST = 64;
+
+// TLS is loaded when a peer URL says https, not at start: in-cluster calls are plain HTTP, and node:https costs a
+// process about 3 MB of RSS.
+const requireBuiltin = createRequire(import.meta.url);
+let httpsModule: typeof import("node:https") | undefined;
+const https = () => (httpsModule ??= requireBuiltin("node:https") as typeof import("node:https"));
 
 /**
  * Whether an HTTP status says the peer refused the request itself (a 4xx other than 408 Request Timeout and 429 Too
@@ -21,10 +27,8 @@ export function isRefusal(status: number): boolean {
 export function createHttpFetch(): typeof fetch {
   // A bound on the connections a process opens to one host: when a batch call fails and its jobs fall back to one
   // call each, they queue here instead of opening hundreds of sockets to a peer that is already in trouble.
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
-  };
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST });
+  let httpsAgent: http.Agent | undefined;
   return (input, init) => {
     const url = input instanceof Request ? undefined : new URL(String(input));
     const body = init?.body;
@@ -43,35 +47,37 @@ export function createHttpFetch(): typeof fetch {
         reject(signal.reason);
         return;
       }
-      const transport = url.protocol === "https:" ? https : http;
-      const request = transport.request(
-        url,
-        { method: init?.method ?? "GET", headers, agent: agents[url.protocol as "http:" | "https:"] },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("error", fail);
-          response.on("end", () => {
-            signal?.removeEventListener("abort", abort);
-            const status = response.statusCode ?? 502;
-            const responseHeaders = new Headers();
-            const raw = response.rawHeaders;
-            for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.append(raw[i] as string, raw[i + 1] as string);
-            const nullBody = status === 204 || status === 304 || init?.method === "HEAD";
-            try {
-              resolve(
-                new Response(nullBody ? null : Buffer.concat(chunks), {
-                  status,
-                  statusText: response.statusMessage ?? "",
-                  headers: responseHeaders,
-                }),
-              );
-            } catch (error) {
-              reject(error); // a status fetch cannot represent
-            }
-          });
-        },
-      );
+      let transport: typeof http | typeof import("node:https") = http;
+      let agent = httpAgent;
+      if (url.protocol === "https:") {
+        transport = https();
+        httpsAgent ??= new transport.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST });
+        agent = httpsAgent;
+      }
+      const request = transport.request(url, { method: init?.method ?? "GET", headers, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("error", fail);
+        response.on("end", () => {
+          signal?.removeEventListener("abort", abort);
+          const status = response.statusCode ?? 502;
+          const responseHeaders = new Headers();
+          const raw = response.rawHeaders;
+          for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.append(raw[i] as string, raw[i + 1] as string);
+          const nullBody = status === 204 || status === 304 || init?.method === "HEAD";
+          try {
+            resolve(
+              new Response(nullBody ? null : Buffer.concat(chunks), {
+                status,
+                statusText: response.statusMessage ?? "",
+                headers: responseHeaders,
+              }),
+            );
+          } catch (error) {
+            reject(error); // a status fetch cannot represent
+          }
+        });
+      });
       function fail(error: unknown) {
         signal?.removeEventListener("abort", abort);
         reject(error);
