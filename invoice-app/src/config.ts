@@ -1,5 +1,5 @@
 import { boundedInt, commonEnv, httpUrl, parseServiceEnv, port, positiveMs } from "@invoicing/shared/platform";
-import { z } from "zod";
+import * as z from "zod";
 
 const InvoiceAppEnv = z.object({
   ...commonEnv,

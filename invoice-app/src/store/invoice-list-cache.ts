@@ -1,6 +1,6 @@
 import { type Invoice, Invoice as InvoiceSchema } from "@invoicing/shared/contract";
 import type { Logger, Queryable } from "@invoicing/shared/platform";
-import { z } from "zod";
+import * as z from "zod";
 import { toLegacyInvoice } from "../domain/invoice.js";
 import { COLUMNS, toInvoice } from "./invoices-repository.js";
 

@@ -1,6 +1,6 @@
 import type { Invoice } from "@invoicing/shared/contract";
 import type { Queryable } from "@invoicing/shared/platform";
-import { z } from "zod";
+import * as z from "zod";
 
 const InvoiceRow = z.object({
   id: z.string(),

@@ -1,7 +1,7 @@
 import { CreateInvoiceInput, Invoice, InvoiceId, PayResult } from "@invoicing/shared/contract";
 import { createTrpc } from "@invoicing/shared/platform";
 import { TRPCError } from "@trpc/server";
-import { z } from "zod";
+import * as z from "zod";
 import { InvoiceNotFoundError, type InvoicesService } from "../invoices-service.js";
 import type { InvoiceVersionWatch } from "../store/invoice-version-watch.js";
 import { InvoiceExistsError } from "../store/invoices-repository.js";

@@ -1,6 +1,6 @@
 import type { InvoiceAppState, PendingInvoice } from "@invoicing/shared/contract";
 import type { Database, Queryable } from "@invoicing/shared/platform";
-import { z } from "zod";
+import * as z from "zod";
 import { InvoicesRepository, PAYMENT_QUEUE } from "../../src/store/invoices-repository.js";
 
 const MAX_ATTEMPTS = 10;

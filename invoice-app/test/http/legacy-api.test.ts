@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type LegacyInvoice, LegacyInvoice as LegacyInvoiceSchema } from "@invoicing/shared/contract";
 import { postJson, request, testStores, trpc, waitFor } from "@invoicing/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 import { type Stack, startInvoices, startStack } from "../support.js";
 
 const legacyList = async (url: string): Promise<LegacyInvoice[]> => {

@@ -10,7 +10,7 @@ import {
   type QueueHandler,
   RetryBatchLaterError,
 } from "@invoicing/shared/platform";
-import { z } from "zod";
+import * as z from "zod";
 import type { SettlementPolicy } from "../domain/settlement.js";
 import { PaymentsRepository } from "../store/payments-repository.js";
 import { WebhookDeliveryError, type WebhookSender } from "./webhook-sender.js";

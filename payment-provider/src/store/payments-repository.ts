@@ -1,6 +1,6 @@
 import type { CreatePaymentInput, Payment, PaymentStatus } from "@invoicing/shared/contract";
 import { enqueueEachWith, type JobSpec, type Queryable } from "@invoicing/shared/platform";
-import { z } from "zod";
+import * as z from "zod";
 
 const PaymentRow = z.object({
   id: z.string(),

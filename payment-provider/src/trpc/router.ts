@@ -7,7 +7,7 @@ import {
 } from "@invoicing/shared/contract";
 import { createTrpc } from "@invoicing/shared/platform";
 import { TRPCError } from "@trpc/server";
-import { z } from "zod";
+import * as z from "zod";
 import { IdempotencyConflictError, PaymentNotFoundError, type PaymentsService } from "../payments-service.js";
 
 const t = createTrpc();

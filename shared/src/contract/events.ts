@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { InvoiceId } from "./invoices.js";
 import { AmountMinor, CurrencyCode } from "./money.js";
 import { IdempotencyKey } from "./payments.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AmountMinor, CurrencyCode } from "./money.js";
 
 export const InvoiceId = z

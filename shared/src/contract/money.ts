@@ -1,5 +1,5 @@
 import currencyCodes from "currency-codes";
-import { z } from "zod";
+import * as z from "zod";
 
 // ISO 4217 entries that are not money anyone can pay with (precious metals, bond units, test and "no currency" codes).
 const NON_TENDER_MARKER = "Zz";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Database, Migration, Queryable, SqlParam } from "./db/index.js";
 import type { Logger } from "./logger.js";
 

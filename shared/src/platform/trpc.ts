@@ -1,5 +1,5 @@
 import { initTRPC } from "@trpc/server";
-import { z } from "zod";
+import * as z from "zod";
 import { describeIssues } from "./validation.js";
 
 /** One tRPC instance shape for every service: input errors carry a readable message that names the fields. */

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { HttpError } from "./http-server.js";
 
 type Issue = { path: readonly PropertyKey[]; message: string };

@@ -20,7 +20,7 @@ import {
   verifyTrpcInput,
 } from "@invoicing/shared/testing";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
 
 function named<T extends Interaction>(list: readonly T[], name: string): T {
   const found = list.find((interaction) => interaction.name === name);

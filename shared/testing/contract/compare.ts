@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isMatcher } from "../../src/contract/interactions/matchers.js";
 
 /** One difference between what an interaction expects and what was actually sent or answered. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** How tRPC v11 answers one (unbatched) call over HTTP: the envelope around a procedure's output or error. */
 export const TrpcResultEnvelope = z.object({ result: z.object({ data: z.unknown() }) });

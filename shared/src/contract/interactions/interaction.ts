@@ -1,5 +1,5 @@
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Matchable } from "./matchers.js";
 
 /**
