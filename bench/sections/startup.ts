@@ -6,7 +6,21 @@ import type { UsageLog } from "./usage.js";
 
 const TARGET_START_MS = 500;
 const TARGET_IDLE_RSS = 60 * 2 ** 20;
+/** RSS right after start, once the first requests and the start-up work are done. */
 const IDLE_SETTLE_MS = 3_000;
+/**
+ * RSS once idle has settled: about 20 s after start V8's memory reducer runs a full GC, which shrinks the heap but
+ * pages in more of the node binary, so an idle pod ends up a few MB above what it had 3 s after start.
+ */
+const IDLE_SETTLED_MS = 30_000;
+
+/** RSS of a started service 3 s after ready and once idle has settled. */
+async function idleRss(pid: number, readyAt: number): Promise<{ early: number; settled: number }> {
+  await sleep(Math.max(0, readyAt + IDLE_SETTLE_MS - performance.now()));
+  const early = rssBytes(pid);
+  await sleep(Math.max(0, readyAt + IDLE_SETTLED_MS - performance.now()));
+  return { early, settled: rssBytes(pid) };
+}
 
 /**
  * 3. Start to ready of each release bundle (spawn to the first 200 from /readyz) and idle RSS, on PostgreSQL (a
@@ -24,17 +38,15 @@ export async function startupSection(report: Report, usage: UsageLog): Promise<v
         const first = await startService(service, { databaseUrl: database.url });
         await first.running.stop();
         const times: number[] = [];
-        let idle = 0;
+        let idle = { early: 0, settled: 0 };
         for (let run = 0; run < settings.startRuns; run++) {
           const started = await startService(service, { databaseUrl: database.url });
+          const readyAt = performance.now();
           times.push(started.readyMs);
-          if (run === settings.startRuns - 1) {
-            await sleep(IDLE_SETTLE_MS);
-            idle = rssBytes(started.running.pid);
-          }
+          if (run === settings.startRuns - 1) idle = await idleRss(started.running.pid, readyAt);
           await started.running.stop();
         }
-        usage.idleRss.set(service, idle);
+        usage.idleRss.set(service, idle.settled);
         report.check(
           area,
           `${service} start→ready (PostgreSQL)`,
@@ -44,10 +56,14 @@ export async function startupSection(report: Report, usage: UsageLog): Promise<v
           `median of ${times.length} starts of \`${how} dist/main.js\`: ${times.map((t) => Math.round(t)).join(", ")} ms; ` +
             `the first start, which applied the migrations, took ${Math.round(first.readyMs)} ms`,
         );
-        report.check(area, `${service} idle RSS (PostgreSQL)`, idle, fmt.mb, {
-          below: TARGET_IDLE_RSS,
-          label: "< 60 MB",
-        });
+        report.check(
+          area,
+          `${service} idle RSS (PostgreSQL)`,
+          idle.settled,
+          fmt.mb,
+          { below: TARGET_IDLE_RSS, label: "< 60 MB" },
+          `${IDLE_SETTLED_MS / 1000} s after ready; ${fmt.mb(idle.early)} ${IDLE_SETTLE_MS / 1000} s after ready`,
+        );
         if (flags.length > 0) {
           const plain: number[] = [];
           let rss = 0;
@@ -64,7 +80,7 @@ export async function startupSection(report: Report, usage: UsageLog): Promise<v
             area,
             `${service} without ${flags.join(" ")}: start / idle RSS`,
             `${fmt.ms(median(plain))} / ${fmt.mb(rss)}`,
-            "the same bundle started with plain `node`, for comparison",
+            `the same bundle started with plain \`node\`, for comparison (RSS ${IDLE_SETTLE_MS / 1000} s after ready)`,
           );
         }
       } catch (error) {
@@ -75,17 +91,15 @@ export async function startupSection(report: Report, usage: UsageLog): Promise<v
     }
     try {
       const times: number[] = [];
-      let idle = 0;
+      let idle = { early: 0, settled: 0 };
       for (let run = 0; run < settings.startRuns; run++) {
         const started = await startService(service);
+        const readyAt = performance.now();
         times.push(started.readyMs);
-        if (run === settings.startRuns - 1) {
-          await sleep(IDLE_SETTLE_MS);
-          idle = rssBytes(started.running.pid);
-        }
+        if (run === settings.startRuns - 1) idle = await idleRss(started.running.pid, readyAt);
         await started.running.stop();
       }
-      if (!usage.idleRss.has(service)) usage.idleRss.set(service, idle);
+      if (!usage.idleRss.has(service)) usage.idleRss.set(service, idle.settled);
       report.check(
         area,
         `${service} start→ready (PGlite)`,
@@ -94,7 +108,14 @@ export async function startupSection(report: Report, usage: UsageLog): Promise<v
         { below: TARGET_START_MS, label: "< 500 ms" },
         `median of ${times.length} starts, in-memory PGlite loaded from the cached empty cluster (WebAssembly) and migrated: ${times.map((t) => Math.round(t)).join(", ")} ms`,
       );
-      report.check(area, `${service} idle RSS (PGlite)`, idle, fmt.mb, { below: TARGET_IDLE_RSS, label: "< 60 MB" });
+      report.check(
+        area,
+        `${service} idle RSS (PGlite)`,
+        idle.settled,
+        fmt.mb,
+        { below: TARGET_IDLE_RSS, label: "< 60 MB" },
+        `${IDLE_SETTLED_MS / 1000} s after ready; ${fmt.mb(idle.early)} ${IDLE_SETTLE_MS / 1000} s after ready`,
+      );
     } catch (error) {
       report.error(area, `${service} start→ready (PGlite)`, error);
     }
