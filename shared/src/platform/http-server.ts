@@ -65,8 +65,13 @@ const PLAIN_PATH = /^\/[A-Za-z0-9_.\-/]*$/;
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 const TRPC_HEADERS = { "content-type": "application/json", vary: "trpc-accept, accept" } as const;
 
-function pathnameOf(target: string, queryAt: number): string {
+/**
+ * The path of a request target as `new URL()` would normalize it. A path the service serves is plain by
+ * construction and is taken as it is; anything else is checked first.
+ */
+function pathnameOf(target: string, queryAt: number, servedPaths: ReadonlySet<string>): string {
   const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  if (servedPaths.has(path)) return path;
   if (PLAIN_PATH.test(path) && !path.includes("//") && !path.includes("/.")) return path;
   return new URL(target, URL_BASE).pathname;
 }
@@ -135,6 +140,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     },
   };
   const allRoutes = new Map(Object.entries({ ...routes, ...builtIn }));
+  const servedPaths = new Set([...allRoutes.keys(), ...[...procedures].map((name) => `${TRPC_PREFIX}${name}`)]);
 
   /**
    * One request: routes it, sends the answer, and records it in the metrics. Responses carry the request id under
@@ -156,7 +162,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       this.method = req.method ?? "GET";
       this.target = req.url ?? "/";
       this.queryAt = this.target.indexOf("?");
-      this.pathname = pathnameOf(this.target, this.queryAt);
+      this.pathname = pathnameOf(this.target, this.queryAt, servedPaths);
     }
 
     run(): void {
@@ -210,7 +216,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     private trpc(): void {
       const { req } = this;
       const name = this.pathname.slice(TRPC_PREFIX.length);
-      this.route = procedures.has(name) ? `/trpc/${name}` : "/trpc/unknown";
+      this.route = procedures.has(name) ? this.pathname : "/trpc/unknown";
       const fast =
         this.method === "GET" && this.queryAt === -1 && this.target === this.pathname
           ? fastQueries.get(name)
