@@ -78,6 +78,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface HttpResult {
+  headers: http.IncomingHttpHeaders;
   status: number;
   body: string;
 }
@@ -102,7 +103,11 @@ export function httpRequest(
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         response.on("end", () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
         );
         response.on("error", reject);
       },

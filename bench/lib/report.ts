@@ -83,6 +83,7 @@ export const fmt = {
   ms: (value: number) => (value >= 100 ? `${Math.round(value)} ms` : `${value.toFixed(1)} ms`),
   ratio: (value: number) => value.toFixed(2),
   mb: (value: number) => `${(value / 2 ** 20).toFixed(1)} MB`,
+  bytes: (value: number) => `${(value / 1024).toFixed(1)} KB`,
   perSecond: (value: number) => `${Math.round(value).toLocaleString("en-US")} /s`,
   cores: (value: number) => `${Math.round(value * 1000)}m`,
   seconds: (value: number) => `${value.toFixed(value >= 100 ? 0 : 1)} s`,
