@@ -2,7 +2,7 @@ import type { Database, Logger, ServiceApp } from "@invoicing/shared/platform";
 import { startServiceApp, startWorker, WebhookSigner } from "@invoicing/shared/platform";
 import type { InvoiceAppConfig } from "./config.js";
 import { paymentEventRoutes } from "./http/payment-events.js";
-import { createRoutes, invoiceFastQueries } from "./http/routes.js";
+import { createRoutes, invoiceFastQueries, invoiceFastRoutes } from "./http/routes.js";
 import { InvoicesService } from "./invoices-service.js";
 import { createPaymentProviderClient, type PaymentProviderClient } from "./payments/payment-provider-client.js";
 import { paymentRequestHandler } from "./payments/payment-requests.js";
@@ -78,6 +78,7 @@ export function startInvoiceApp(config: InvoiceAppConfig, deps: InvoiceAppDeps):
           ),
         },
         router: createInvoiceAppRouter(invoices, versions),
+        fastRoutes: invoiceFastRoutes(invoices),
         fastQueries: invoiceFastQueries(invoices),
         stop: async () => {
           await recheck?.stop();

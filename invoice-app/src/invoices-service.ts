@@ -57,6 +57,11 @@ export class InvoicesService {
     return [...(await this.listSnapshot()).invoices];
   }
 
+  /** The cached list if a confirmed copy is held, without waiting or touching the database. */
+  cachedListSnapshot(): InvoiceListSnapshot | undefined {
+    return this.options.listCache?.peek();
+  }
+
   /** The whole list with its serialized forms; synchronous when the cache holds a confirmed copy. */
   listSnapshot(): InvoiceListSnapshot | Promise<InvoiceListSnapshot> {
     const cache = this.options.listCache;

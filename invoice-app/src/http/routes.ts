@@ -1,5 +1,12 @@
 import { isKnownCurrency, LegacyCreateInvoiceBody, majorToMinor } from "@invoicing/shared/contract";
-import { type FastQueries, HttpError, parseBody, type RestResponse, type Routes } from "@invoicing/shared/platform";
+import {
+  type FastQueries,
+  type FastRoutes,
+  HttpError,
+  parseBody,
+  type RestResponse,
+  type Routes,
+} from "@invoicing/shared/platform";
 import { toLegacyInvoice } from "../domain/invoice.js";
 import type { InvoicesService } from "../invoices-service.js";
 import type { InvoiceListSnapshot } from "../store/invoice-list-cache.js";
@@ -29,7 +36,7 @@ const legacyList = (snapshot: InvoiceListSnapshot): RestResponse => {
 export function createRoutes(invoices: InvoicesService): Routes {
   return {
     "/invoices": {
-      // Served from the cached, already serialized list when it is current (no await: answered in the same tick).
+      // Usually answered by invoiceFastRoutes; this runs when the cache holds no confirmed list.
       GET: () => {
         const snapshot = invoices.listSnapshot();
         return snapshot instanceof Promise ? snapshot.then(legacyList) : legacyList(snapshot);
@@ -63,12 +70,17 @@ export function createRoutes(invoices: InvoicesService): Routes {
   };
 }
 
-/** `invoices.list` as the bytes tRPC would send, straight from the cached list (see FastQueries). */
-export function invoiceFastQueries(invoices: InvoicesService): FastQueries {
+/** `GET /invoices` from the cached, already serialized list while it is current (see FastRoutes). */
+export function invoiceFastRoutes(invoices: InvoicesService): FastRoutes {
   return {
-    "invoices.list": () => {
-      const snapshot = invoices.listSnapshot();
-      return snapshot instanceof Promise ? snapshot.then((s) => s.trpcJson) : snapshot.trpcJson;
+    "/invoices": () => {
+      const snapshot = invoices.cachedListSnapshot();
+      return snapshot === undefined ? undefined : legacyList(snapshot);
     },
   };
+}
+
+/** `invoices.list` as the bytes tRPC would send, from the cached list while it is current (see FastQueries). */
+export function invoiceFastQueries(invoices: InvoicesService): FastQueries {
+  return { "invoices.list": () => invoices.cachedListSnapshot()?.trpcJson };
 }

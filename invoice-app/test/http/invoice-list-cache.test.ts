@@ -71,6 +71,15 @@ describe.each(testStores())("the cached invoice list on $name", (store) => {
     expect(viaInput.status).toBe(200);
   });
 
+  it("answers from the cache with the caller's request id, on both APIs", async () => {
+    await legacyIds(invoices.url); // cache the list
+    for (const path of ["/invoices", "/trpc/invoices.list"]) {
+      const response = await fetch(`${invoices.url}${path}`, { headers: { "x-request-id": `trace-${path.length}` } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-request-id")).toBe(`trace-${path.length}`);
+    }
+  });
+
   it("still records requests it answers from the cache in the metrics", async () => {
     await request(invoices.url, "/invoices");
     const metrics = await request(invoices.url, "/metrics");

@@ -41,17 +41,24 @@ export interface Readiness {
 }
 
 /**
- * tRPC queries without input whose complete response body the service can produce itself, e.g. from a cache. A
- * plain `GET /trpc/<name>` (no query string, no streaming or batching) gets these bytes exactly as tRPC would send
- * them (200, `application/json`, the same `vary`), without tRPC's conversion to and from Fetch API objects.
- * Returning undefined leaves the request to tRPC (e.g. when the procedure would fail).
+ * Answers a service may already hold in memory (e.g. in a cache), given synchronously or not at all. They are sent
+ * without a request context (the `AsyncLocalStorage` scope that puts the request id on log lines, which costs more
+ * than such an answer itself), so they must not log, call out or start asynchronous work. Returning undefined (or
+ * throwing) leaves the request to the route's handler or to tRPC, which run with the context.
+ *
+ * - `FastRoutes`: REST paths; a `GET` of the path (any query string) gets the response.
+ * - `FastQueries`: tRPC queries without input; a plain `GET /trpc/<name>` (no query string, no streaming or
+ *   batching) gets these bytes exactly as tRPC would send them (200, `application/json`, the same `vary`), without
+ *   tRPC's conversion to and from Fetch API objects.
  */
-export type FastQueries = Record<string, () => Buffer | undefined | Promise<Buffer | undefined>>;
+export type FastRoutes = Record<string, () => RestResponse | undefined>;
+export type FastQueries = Record<string, () => Buffer | undefined>;
 
 export interface HttpServerOptions {
   logger: Logger;
   metrics: HttpMetrics;
   routes: Routes;
+  fastRoutes?: FastRoutes;
   trpc: { router: AnyRouter; createContext: () => object; fastQueries?: FastQueries };
   readiness: () => Promise<Readiness>;
   bodyLimitBytes: number;
@@ -112,6 +119,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   const { logger, metrics, routes, bodyLimitBytes } = options;
   const procedures = new Set(Object.keys(options.trpc.router._def.procedures));
   const fastQueries = new Map(Object.entries(options.trpc.fastQueries ?? {}));
+  const fastRoutes = new Map(Object.entries(options.fastRoutes ?? {}));
   const trpcHandler = createHTTPHandler({
     router: options.trpc.router,
     basePath: TRPC_PREFIX,
@@ -213,46 +221,23 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       this.send({ status: 500, body: { error: "internal error" } });
     }
 
-    private trpc(): void {
-      const { req } = this;
-      const name = this.pathname.slice(TRPC_PREFIX.length);
-      this.route = procedures.has(name) ? this.pathname : "/trpc/unknown";
-      const fast =
-        this.method === "GET" && this.queryAt === -1 && this.target === this.pathname
-          ? fastQueries.get(name)
-          : undefined;
-      if (
-        fast === undefined ||
-        req.headers["trpc-accept"] !== undefined ||
-        req.headers.accept === "application/jsonl"
-      ) {
-        this.delegate();
-        return;
+    /** Sends the answer the service holds in memory for this request, if any (see FastRoutes, FastQueries). */
+    answerFromMemory(): boolean {
+      if (this.method !== "GET") return false;
+      if (!this.pathname.startsWith(TRPC_PREFIX)) {
+        const response = answerOf(fastRoutes.get(this.pathname));
+        if (response === undefined) return false;
+        this.route = this.pathname;
+        this.send(response);
+        return true;
       }
-      let body: ReturnType<typeof fast>;
-      try {
-        body = fast();
-      } catch {
-        this.delegate();
-        return;
-      }
-      if (body instanceof Promise) {
-        body.then(
-          (value) => this.answerTrpc(value),
-          () => this.delegate(),
-        );
-      } else {
-        this.answerTrpc(body);
-      }
-    }
-
-    private answerTrpc(body: Buffer | undefined): void {
-      if (body === undefined) {
-        this.delegate();
-        return;
-      }
+      const { headers } = this.req;
+      if (this.queryAt !== -1 || this.target !== this.pathname) return false;
+      if (headers["trpc-accept"] !== undefined || headers.accept === "application/jsonl") return false;
+      const body = answerOf(fastQueries.get(this.pathname.slice(TRPC_PREFIX.length)));
+      if (body === undefined) return false;
+      this.route = this.pathname;
       const { res } = this;
-      if (res.headersSent) return;
       res.writeHead(200, {
         "content-type": TRPC_HEADERS["content-type"],
         vary: TRPC_HEADERS.vary,
@@ -261,6 +246,13 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       });
       res.end(body);
       this.observe();
+      return true;
+    }
+
+    private trpc(): void {
+      const name = this.pathname.slice(TRPC_PREFIX.length);
+      this.route = procedures.has(name) ? this.pathname : "/trpc/unknown";
+      this.delegate();
     }
 
     /** tRPC writes the response itself; it is recorded when it finishes. */
@@ -303,7 +295,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
 
   const server = http.createServer((req, res) => {
     const exchange = new Exchange(req, res, requestIdFrom(req.headers[REQUEST_ID_HEADER]));
-    runWithRequestId(exchange.requestId, () => exchange.run());
+    if (!exchange.answerFromMemory()) runWithRequestId(exchange.requestId, () => exchange.run());
   });
 
   server.requestTimeout = options.requestTimeoutMs;
@@ -311,6 +303,16 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
   // Longer than typical load balancer idle timeouts, so the proxy closes idle connections first.
   server.keepAliveTimeout = 65_000;
   return server;
+}
+
+/** What a FastRoutes or FastQueries entry holds; a failing one holds nothing (the full path will report it). */
+function answerOf<T>(answer: (() => T | undefined) | undefined): T | undefined {
+  if (answer === undefined) return undefined;
+  try {
+    return answer();
+  } catch {
+    return undefined;
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -2,7 +2,7 @@ import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AnyRouter } from "@trpc/server";
 import { type Database, type DatabaseConfig, type Migration, migrate, openDatabase } from "./db/index.js";
-import { createHttpServer, type FastQueries, type Readiness, type Routes } from "./http-server.js";
+import { createHttpServer, type FastQueries, type FastRoutes, type Readiness, type Routes } from "./http-server.js";
 import type { Logger } from "./logger.js";
 import { createHttpMetrics } from "./metrics.js";
 
@@ -17,7 +17,9 @@ export interface CommonConfig extends DatabaseConfig {
 export interface ServiceParts {
   routes: Routes;
   router: AnyRouter;
-  /** tRPC queries the service answers from its own cache (see FastQueries). */
+  /** REST GETs the service may answer from memory (see FastRoutes). */
+  fastRoutes?: FastRoutes;
+  /** tRPC queries the service may answer from memory (see FastQueries). */
   fastQueries?: FastQueries;
   /** Stops background work; called after the listener closed and before the database closes. */
   stop?: () => Promise<void>;
@@ -67,6 +69,7 @@ export async function startServiceApp(options: ServiceAppOptions): Promise<Servi
       logger,
       metrics,
       routes: parts.routes,
+      ...(parts.fastRoutes === undefined ? {} : { fastRoutes: parts.fastRoutes }),
       trpc: {
         router: parts.router,
         createContext: () => ({}),
