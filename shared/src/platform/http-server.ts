@@ -118,7 +118,9 @@ class IncomingRestRequest implements RestRequest {
 export function createHttpServer(options: HttpServerOptions): http.Server {
   const { logger, metrics, routes, bodyLimitBytes } = options;
   const procedures = new Set(Object.keys(options.trpc.router._def.procedures));
-  const fastQueries = new Map(Object.entries(options.trpc.fastQueries ?? {}));
+  const fastQueries = new Map(
+    Object.entries(options.trpc.fastQueries ?? {}).map(([name, answer]) => [`${TRPC_PREFIX}${name}`, answer]),
+  );
   const fastRoutes = new Map(Object.entries(options.fastRoutes ?? {}));
   const trpcHandler = createHTTPHandler({
     router: options.trpc.router,
@@ -234,7 +236,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       const { headers } = this.req;
       if (this.queryAt !== -1 || this.target !== this.pathname) return false;
       if (headers["trpc-accept"] !== undefined || headers.accept === "application/jsonl") return false;
-      const body = answerOf(fastQueries.get(this.pathname.slice(TRPC_PREFIX.length)));
+      const body = answerOf(fastQueries.get(this.pathname));
       if (body === undefined) return false;
       this.route = this.pathname;
       const { res } = this;
