@@ -96,7 +96,7 @@ export async function httpSection(report: Report, usage: UsageLog): Promise<void
     for (let round = 0; round < settings.httpRounds; round++) {
       for (const [name, url] of Object.entries(targets) as [Target, string][]) {
         const common = { url, connections: settings.httpConnections, cpus: LOAD_CPU, nice: settings.nice };
-        await generateLoad({ ...common, seconds: 2 }); // warm-up: JIT, connections, caches
+        await generateLoad({ ...common, seconds: round === 0 ? 2 : 1 }); // warm-up: JIT, connections, caches
         const pid = isBare(name) ? barePid : appPid;
         const sampler = sample([pid]);
         const startedAt = performance.now();
