@@ -1,13 +1,10 @@
 import http from "node:http";
-import { createRequire } from "node:module";
 
 const MAX_SOCKETS_PER_HOST = 64;
 
 // TLS is loaded when a peer URL says https, not at start: in-cluster calls are plain HTTP, and node:https costs a
 // process about 3 MB of RSS.
-const requireBuiltin = createRequire(import.meta.url);
-let httpsModule: typeof import("node:https") | undefined;
-const https = () => (httpsModule ??= requireBuiltin("node:https") as typeof import("node:https"));
+const https = () => process.getBuiltinModule("node:https");
 
 /**
  * Whether an HTTP status says the peer refused the request itself (a 4xx other than 408 Request Timeout and 429 Too
@@ -47,11 +44,12 @@ export function createHttpFetch(): typeof fetch {
         reject(signal.reason);
         return;
       }
-      let transport: typeof http | typeof import("node:https") = http;
+      let transport: Pick<typeof http, "request"> = http;
       let agent = httpAgent;
       if (url.protocol === "https:") {
-        transport = https();
-        httpsAgent ??= new transport.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST });
+        const secure = https();
+        httpsAgent ??= new secure.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST });
+        transport = secure;
         agent = httpsAgent;
       }
       const request = transport.request(url, { method: init?.method ?? "GET", headers, agent }, (response) => {

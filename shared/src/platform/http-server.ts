@@ -117,7 +117,9 @@ class IncomingRestRequest implements RestRequest {
 
 export function createHttpServer(options: HttpServerOptions): http.Server {
   const { logger, metrics, routes, bodyLimitBytes } = options;
-  const procedures = new Set(Object.keys(options.trpc.router._def.procedures));
+  const procedurePaths = new Set(
+    Object.keys(options.trpc.router._def.procedures).map((name) => `${TRPC_PREFIX}${name}`),
+  );
   const fastQueries = new Map(
     Object.entries(options.trpc.fastQueries ?? {}).map(([name, answer]) => [`${TRPC_PREFIX}${name}`, answer]),
   );
@@ -150,7 +152,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     },
   };
   const allRoutes = new Map(Object.entries({ ...routes, ...builtIn }));
-  const servedPaths = new Set([...allRoutes.keys(), ...[...procedures].map((name) => `${TRPC_PREFIX}${name}`)]);
+  const servedPaths = new Set([...allRoutes.keys(), ...procedurePaths]);
 
   /**
    * One request: routes it, sends the answer, and records it in the metrics. Responses carry the request id under
@@ -252,8 +254,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
     }
 
     private trpc(): void {
-      const name = this.pathname.slice(TRPC_PREFIX.length);
-      this.route = procedures.has(name) ? this.pathname : "/trpc/unknown";
+      this.route = procedurePaths.has(this.pathname) ? this.pathname : "/trpc/unknown";
       this.delegate();
     }
 
