@@ -1,7 +1,7 @@
 // Bundles one service into dist/main.js (or the path given second) for the release image and `npm run start`.
 // PGlite stays external: it loads its WASM and data files relative to its own package at run time.
 import { build } from "esbuild";
-import { builtinsPlugin } from "./build/builtins-plugin.mjs";
+import { builtinsPlugin, REQUIRE_BANNER } from "./build/builtins-plugin.mjs";
 
 const [service, outfile = "dist/main.js"] = process.argv.slice(2);
 if (!service) {
@@ -21,10 +21,7 @@ await build({
   legalComments: "linked",
   external: ["@electric-sql/pglite", "pg-native"],
   plugins: [builtinsPlugin()],
-  // The bundled CommonJS dependencies, and the built-ins the plugin routes, call require().
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
+  banner: { js: REQUIRE_BANNER },
   logLevel: "warning",
 });
 console.log(`${service}: ${outfile}`);

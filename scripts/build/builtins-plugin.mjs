@@ -1,10 +1,17 @@
 import { isBuiltin } from "node:module";
 
+/**
+ * The `require` an ESM bundle needs: the bundled CommonJS dependencies call it, and so do the built-ins the plugin
+ * routes. Goes in esbuild's `banner.js`.
+ */
+export const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
 /** Built-ins a bundled CommonJS dependency gets on first use instead of at start. */
 const LAZY_BUILTINS = new Set(["node:https"]);
 
 /**
- * An esbuild plugin that decides how the bundle loads Node built-ins (the bundle's banner defines `require`):
+ * An esbuild plugin that decides how the bundle loads Node built-ins (with REQUIRE_BANNER as the bundle's banner):
  * - with require(), the way the bundled CommonJS dependencies load them. An ESM import of a built-in builds a
  *   namespace from every export, which reads node:http's lazy `WebSocket` export and so loads the whole fetch
  *   implementation (undici, http2, tls): about 4 MB of idle RSS for code the services never run;

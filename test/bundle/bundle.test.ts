@@ -4,11 +4,9 @@ import path from "node:path";
 import { freePort, request, waitFor } from "@invoicing/shared/testing";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtinsPlugin } from "../../scripts/build/builtins-plugin.mjs";
+import { builtinsPlugin, REQUIRE_BANNER } from "../../scripts/build/builtins-plugin.mjs";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
-const BANNER =
-  "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 /**
  * A string from zod's German locale. `import * as z from "zod"` lets esbuild keep only the zod the services use;
  * `import { z } from "zod"` pulls in all of it, every locale included (about 550 KB more source to load and hold).
@@ -89,7 +87,7 @@ describe("the bundle's handling of built-ins", () => {
       bundle: true,
       platform: "node",
       format: "esm",
-      banner: { js: BANNER },
+      banner: { js: REQUIRE_BANNER },
       plugins: [builtinsPlugin()],
       logLevel: "silent",
     });
